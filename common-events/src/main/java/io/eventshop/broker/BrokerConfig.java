@@ -1,0 +1,35 @@
+package io.eventshop.broker;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+import java.time.Duration;
+
+/**
+ * Where the broker is. The same global keys the Quarkus RabbitMQ connector reads, so one setting
+ * (env {@code RABBITMQ_HOST}, …) serves every channel and the store's own connection.
+ */
+@ConfigMapping(prefix = "rabbitmq")
+public interface BrokerConfig {
+
+    @WithDefault("127.0.0.1")
+    String host();
+
+    @WithDefault("5672")
+    int port();
+
+    @WithDefault("guest")
+    String username();
+
+    @WithDefault("guest")
+    String password();
+
+    @WithName("virtual-host")
+    @WithDefault("/")
+    String virtualHost();
+
+    /** Pause between attempts while the broker cannot be reached. */
+    @WithName("reconnect-interval")
+    @WithDefault("2s")
+    Duration reconnectInterval();
+}

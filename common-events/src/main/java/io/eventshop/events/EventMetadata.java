@@ -1,0 +1,39 @@
+package io.eventshop.events;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * What is known about an event besides its payload: who caused it and how it links to others.
+ * Stored in the event's {@code metadata} column and carried as CloudEvents attributes on the wire.
+ *
+ * @param correlationId the id shared by every event of one business flow (an order's saga)
+ * @param causationId   the id of the event or request that caused this one
+ * @param source        the producing service, e.g. {@code order-service}; required
+ * @param traceparent   the W3C trace context of the producing request, if traced
+ * @param actor         the authenticated subject who asked for it, if any
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record EventMetadata(
+        @JsonProperty("correlation_id") String correlationId,
+        @JsonProperty("causation_id") String causationId,
+        @JsonProperty("source") String source,
+        @JsonProperty("traceparent") String traceparent,
+        @JsonProperty("actor") String actor) {
+
+    public EventMetadata {
+        Objects.requireNonNull(source, "source (the producing service) is required");
+    }
+
+    /** Metadata for the first event of a new flow: it correlates with itself. */
+    public static EventMetadata startingFlow(String source, UUID flowId, String actor) {
+        return new EventMetadata(flowId.toString(), null, source, null, actor);
+    }
+
+    /** Metadata for an event caused by {@code cause}: same correlation, caused by it. */
+    public EventMetadata causedBy(UUID causeEventId, String newSource) {
+        return new EventMetadata(correlationId, causeEventId.toString(), newSource, traceparent, actor);
+    }
+}

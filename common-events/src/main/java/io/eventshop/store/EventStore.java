@@ -1,0 +1,273 @@
+package io.eventshop.store;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.eventshop.events.EventCodec;
+import io.eventshop.events.StreamId;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.Tuple;
+import io.vertx.pgclient.PgException;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The event store: one Postgres table ({@code event_store.events}), appended to in the caller's
+ * transaction and read in one total order.
+ *
+ * <h2>The ordering rule</h2>
+ * Identity values are handed out at insert time but become visible at commit time, so a reader
+ * that asks for {@code global_position > checkpoint} silently skips an event whose transaction
+ * commits after a later-numbered one. Every read of all events or of a category therefore walks
+ * {@code (transaction_id, global_position)} and returns only rows with
+ * {@code transaction_id < pg_snapshot_xmin(pg_current_snapshot())}: every transaction below that
+ * horizon has finished, so that prefix of the order never changes again. An open transaction
+ * delays readers; it can never make them skip. Per-stream reads need no horizon: a stream's
+ * versions are gapless and assigned under a per-stream lock.
+ *
+ * <h2>Threads</h2>
+ * Every method returns a lazy {@link Uni} or {@link Multi} that runs on the Vert.x event loop of
+ * the pool; nothing blocks. Instances are thread-safe.
+ */
+public final class EventStore {
+
+    private static final String APPEND =
+            "select global_position, transaction_id, stream_version from event_store.append_events($1, $2, $3, $4::text::json, $5)";
+
+    private static final String COLUMNS = "transaction_id::text::bigint, global_position, event_id, stream_id, stream_version, "
+            + "type, schema_version, data::text, metadata::text, occurred_at";
+    private static final String BELOW_HORIZON = "transaction_id < pg_snapshot_xmin(pg_current_snapshot())";
+    private static final String AFTER_CHECKPOINT = "(transaction_id, global_position) > ($1::bigint::text::xid8, $2)";
+    private static final String READ_ALL = "select " + COLUMNS + " from event_store.events"
+            + " where " + AFTER_CHECKPOINT + " and " + BELOW_HORIZON
+            + " order by transaction_id, global_position limit $3";
+    private static final String READ_CATEGORY = "select " + COLUMNS + " from event_store.events"
+            + " where category = $4 and " + AFTER_CHECKPOINT + " and " + BELOW_HORIZON
+            + " order by transaction_id, global_position limit $3";
+    private static final String READ_STREAM = "select " + COLUMNS + " from event_store.events"
+            + " where stream_id = $1 and stream_version >= $2 order by stream_version limit $3";
+    private static final String HEAD = "select transaction_id::text::bigint, global_position from event_store.events"
+            + " where " + BELOW_HORIZON + " order by transaction_id desc, global_position desc limit 1";
+    private static final String STREAM_VERSION =
+            "select coalesce(max(stream_version), 0) from event_store.events where stream_id = $1";
+
+    private static final String CONFLICT_STATE = "ES409";
+    private static final String UNIQUE_VIOLATION = "23505";
+
+    private final Pool pool;
+    private final StoreOptions options;
+    private final StoreMetrics metrics;
+
+    public EventStore(Pool pool, StoreOptions options, StoreMetrics metrics) {
+        this.pool = Objects.requireNonNull(pool, "pool");
+        this.options = Objects.requireNonNull(options, "options");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+    }
+
+    /**
+     * Runs {@code work} in one database transaction and commits it if the work's {@code Uni}
+     * succeeds, rolls it back if it fails. Make the state change on
+     * {@link StoreTransaction#connection()} and append with {@link #append}: both commit or neither.
+     */
+    public <T> Uni<T> inTransaction(Function<StoreTransaction, Uni<T>> work) {
+        return pool.withTransaction(connection -> {
+                    StoreTransaction tx = new StoreTransaction(connection);
+                    return work.apply(tx).map(result -> new Committed<>(result, tx));
+                })
+                .invoke(committed -> metrics.committed(committed.tx().appendedByCategory()))
+                .map(Committed::result);
+    }
+
+    /**
+     * Appends {@code events}, in order, to {@code stream} inside {@code tx}.
+     *
+     * @return the stored events with their versions and positions, in order. Their positions become
+     *         readable by {@link #readAll} once {@code tx} commits and no older transaction is open.
+     * @throws StreamVersionConflictException (as the Uni's failure) when the stream is not at
+     *         {@code expected}; the transaction is then aborted
+     * @throws IllegalArgumentException when {@code events} is empty or an event id is already stored
+     */
+    public Uni<List<StoredEvent>> append(StoreTransaction tx, StreamId stream, ExpectedVersion expected, List<NewEvent> events) {
+        if (events.isEmpty()) {
+            return Uni.createFrom().failure(new IllegalArgumentException("nothing to append to " + stream));
+        }
+        Integer expectedVersion = expected instanceof ExpectedVersion.Exactly exactly ? exactly.version() : null;
+        Tuple args = Tuple.of(stream.value(), stream.category(), expectedVersion, toJson(events), options.notifyOnAppend());
+        return tx.connection().preparedQuery(APPEND).execute(args)
+                .map(rows -> {
+                    List<StoredEvent> stored = new ArrayList<>(events.size());
+                    int i = 0;
+                    for (Row row : rows) {
+                        NewEvent event = events.get(i++);
+                        Checkpoint position = new Checkpoint(Long.parseLong(row.getString(1)), row.getLong(0));
+                        stored.add(new StoredEvent(position, new RecordedEvent(event.eventId(), stream, row.getInteger(2),
+                                event.type(), event.schemaVersion(), event.data(), event.metadata(), event.occurredAt())));
+                    }
+                    tx.recordAppended(stream.category(), stored.size());
+                    return stored;
+                })
+                .onFailure(PgException.class).recoverWithUni(failure -> appendFailure((PgException) failure, stream, expected));
+    }
+
+    /**
+     * Events committed after {@code after} in the store's total order, at most {@code limit}, oldest
+     * first. Returns only what lies below the horizon, so a reader that resumes from the last
+     * returned position never skips a late-committing event and never sees one twice.
+     */
+    public Uni<List<StoredEvent>> readAll(Checkpoint after, int limit) {
+        return pool.preparedQuery(READ_ALL)
+                .execute(Tuple.of(after.transactionId(), after.globalPosition(), limit))
+                .map(EventStore::toStoredEvents);
+    }
+
+    /** As {@link #readAll}, restricted to one category ({@code order}, {@code product}, …). */
+    public Uni<List<StoredEvent>> readCategory(String category, Checkpoint after, int limit) {
+        return pool.preparedQuery(READ_CATEGORY)
+                .execute(Tuple.of(after.transactionId(), after.globalPosition(), limit, category))
+                .map(EventStore::toStoredEvents);
+    }
+
+    /**
+     * Every event after {@code after} that is below the horizon now, page by page: memory holds one
+     * page at a time. Completes when it has caught up; call again later for more.
+     */
+    public Multi<StoredEvent> streamAll(Checkpoint after) {
+        return pages(after, from -> readAll(from, options.pageSize()));
+    }
+
+    /** As {@link #streamAll}, restricted to one category. */
+    public Multi<StoredEvent> streamCategory(String category, Checkpoint after) {
+        return pages(after, from -> readCategory(category, from, options.pageSize()));
+    }
+
+    /** The events of one stream from version {@code fromVersion} on, in version order, page by page. */
+    public Multi<StoredEvent> readStream(StreamId stream, int fromVersion) {
+        return Multi.createFrom().deferred(() -> {
+            int[] next = {Math.max(fromVersion, 1)};
+            return paged(() -> pool.preparedQuery(READ_STREAM)
+                    .execute(Tuple.of(stream.value(), next[0], options.pageSize()))
+                    .map(EventStore::toStoredEvents)
+                    .invoke(page -> {
+                        if (!page.isEmpty()) {
+                            next[0] = page.getLast().streamVersion() + 1;
+                        }
+                    }));
+        });
+    }
+
+    /**
+     * The position of the newest event below the horizon ({@link Checkpoint#START} for an empty
+     * store). A reader that starts here sees every event committed from now on, and none before:
+     * transactions still open sort after it.
+     */
+    public Uni<Checkpoint> head() {
+        return pool.query(HEAD).execute().map(rows -> {
+            if (rows.size() == 0) {
+                return Checkpoint.START;
+            }
+            Row row = rows.iterator().next();
+            return new Checkpoint(row.getLong(0), row.getLong(1));
+        });
+    }
+
+    /** The stream's current version (0 = it does not exist), as committed now. */
+    public Uni<Integer> streamVersion(StreamId stream) {
+        return pool.preparedQuery(STREAM_VERSION).execute(Tuple.of(stream.value()))
+                .map(rows -> rows.iterator().next().getInteger(0));
+    }
+
+    private Multi<StoredEvent> pages(Checkpoint after, Function<Checkpoint, Uni<List<StoredEvent>>> readPage) {
+        return Multi.createFrom().deferred(() -> {
+            Checkpoint[] next = {after};
+            return paged(() -> readPage.apply(next[0]).invoke(page -> {
+                if (!page.isEmpty()) {
+                    next[0] = page.getLast().position();
+                }
+            }));
+        });
+    }
+
+    // Pages are read one after another (the next request starts when the previous page is emitted),
+    // and a short page means the reader has caught up. The cursors above live per subscription.
+    private Multi<StoredEvent> paged(Supplier<Uni<List<StoredEvent>>> nextPage) {
+        return Multi.createBy().repeating().uni(() -> nextPage.get())
+                .whilst(page -> page.size() == options.pageSize())
+                .onItem().disjoint();
+    }
+
+    private Uni<List<StoredEvent>> appendFailure(PgException failure, StreamId stream, ExpectedVersion expected) {
+        if (CONFLICT_STATE.equals(failure.getSqlState())) {
+            metrics.conflict(stream.category());
+            return Uni.createFrom().failure(
+                    new StreamVersionConflictException(stream, expected, Integer.parseInt(failure.getDetail())));
+        }
+        if (UNIQUE_VIOLATION.equals(failure.getSqlState()) && "events_stream_id_stream_version_key".equals(failure.getConstraint())) {
+            // Only under REPEATABLE READ or stricter: the version read under the stream lock came from an
+            // older snapshot. The caller's transaction is aborted, so ask the pool what is committed now.
+            metrics.conflict(stream.category());
+            return streamVersion(stream).onItem().transformToUni(actual ->
+                    Uni.createFrom().failure(new StreamVersionConflictException(stream, expected, actual)));
+        }
+        if (UNIQUE_VIOLATION.equals(failure.getSqlState()) && "events_event_id_key".equals(failure.getConstraint())) {
+            return Uni.createFrom().failure(new IllegalArgumentException(
+                    "an event appended to " + stream + " has an id that is already stored: " + failure.getDetail(), failure));
+        }
+        return Uni.createFrom().failure(failure);
+    }
+
+    private static String toJson(List<NewEvent> events) {
+        StringWriter out = new StringWriter(events.size() * 256);
+        try (JsonGenerator json = EventCodec.json().createGenerator(out)) {
+            json.writeStartArray();
+            for (NewEvent event : events) {
+                json.writeStartObject();
+                json.writeStringField("event_id", event.eventId().toString());
+                json.writeStringField("type", event.type());
+                json.writeNumberField("schema_version", event.schemaVersion());
+                json.writeFieldName("data");
+                json.writeRawValue(event.data());
+                json.writeFieldName("metadata");
+                json.writeRawValue(EventCodec.writeMetadata(event.metadata()));
+                json.writeStringField("occurred_at", event.occurredAt().toString());
+                json.writeEndObject();
+            }
+            json.writeEndArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toString();
+    }
+
+    private static List<StoredEvent> toStoredEvents(RowSet<Row> rows) {
+        List<StoredEvent> events = new ArrayList<>(rows.size());
+        for (Row row : rows) {
+            events.add(toStoredEvent(row));
+        }
+        return events;
+    }
+
+    private static StoredEvent toStoredEvent(Row row) {
+        return new StoredEvent(
+                new Checkpoint(row.getLong(0), row.getLong(1)),
+                new RecordedEvent(
+                        row.getUUID(2),
+                        StreamId.parse(row.getString(3)),
+                        row.getInteger(4),
+                        row.getString(5),
+                        row.getInteger(6),
+                        row.getString(7),
+                        EventCodec.readMetadata(row.getString(8)),
+                        row.getOffsetDateTime(9).toInstant()));
+    }
+
+    private record Committed<T>(T result, StoreTransaction tx) {
+    }
+}

@@ -1,0 +1,59 @@
+package io.eventshop.testing;
+
+import io.eventshop.events.EventMetadata;
+import io.eventshop.events.StreamId;
+import io.eventshop.store.EventStore;
+import io.eventshop.store.NewEvent;
+import io.eventshop.store.StoreMetrics;
+import io.eventshop.store.StoreOptions;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.IntStream;
+
+/**
+ * One migrated test database and a store on it, shared by a test class. Tests never assume the
+ * store is empty: each makes its own stream ids and reads from checkpoints it took itself.
+ */
+public final class StoreFixture implements AutoCloseable {
+
+    public static final String DATABASE = "eventshop_test";
+
+    public final Vertx vertx = Vertx.vertx();
+    public final Pool pool;
+    public final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    public final EventStore store;
+
+    private StoreFixture(String database, int poolSize, StoreOptions options) {
+        pool = LocalPostgres.pool(vertx, database, poolSize);
+        store = new EventStore(pool, options, new StoreMetrics(meters));
+    }
+
+    /** The shared test database, created and migrated when missing. */
+    public static StoreFixture open(int poolSize) {
+        LocalPostgres.createDatabase(DATABASE, false);
+        LocalPostgres.migrateEventStore(DATABASE);
+        return new StoreFixture(DATABASE, poolSize, new StoreOptions(false, 500));
+    }
+
+    public static StreamId newStream(String category) {
+        return StreamId.of(category, UUID.randomUUID());
+    }
+
+    public static List<NewEvent> events(int count, String label) {
+        return IntStream.range(0, count)
+                .mapToObj(i -> new NewEvent(UUID.randomUUID(), "io.eventshop.test.happened", 1,
+                        "{\"label\":\"" + label + "\",\"n\":" + i + "}",
+                        new EventMetadata(null, null, "store-test", null, null), Instant.now()))
+                .toList();
+    }
+
+    @Override
+    public void close() {
+        pool.closeAndAwait();
+        vertx.closeAndAwait();
+    }
+}
