@@ -66,6 +66,8 @@ class OrderingRuleTest {
         naiveCheckpoint = Collections.max(naiveSeen);
         assertThat(ours(store.readAll(start, 1000).await().indefinitely(), Set.of(early, late)))
                 .as("the ordering rule holds the committed event back while an older transaction is open").isEmpty();
+        assertThat(store.readCategory("ordering", start, 1000).await().indefinitely())
+                .as("so does a category read").isEmpty();
 
         releaseEarly.complete(null);
         List<StoredEvent> earlyEvents = earlyTx.join();
@@ -75,6 +77,32 @@ class OrderingRuleTest {
         List<StoredEvent> seen = ours(store.readAll(start, 1000).await().indefinitely(), Set.of(early, late));
         assertThat(seen).extracting(StoredEvent::eventId)
                 .containsExactly(earlyEvents.getFirst().eventId(), lateEvents.getFirst().eventId());
+        assertThat(store.readCategory("ordering", start, 1000).await().indefinitely()).extracting(StoredEvent::eventId)
+                .containsExactly(earlyEvents.getFirst().eventId(), lateEvents.getFirst().eventId());
+    }
+
+    @Test
+    void streaming_a_category_walks_every_page_in_order_and_leaves_other_categories_out() {
+        Checkpoint start = store.head().await().indefinitely();
+        String category = "paging" + Long.toString(System.nanoTime(), 36).replaceAll("[^a-z0-9]", "");
+        List<UUID> appended = new ArrayList<>();
+        for (int t = 0; t < 7; t++) { // 7 x 180 = 1,260 events: three pages of 500
+            StreamId stream = StreamId.of(category, UUID.randomUUID());
+            List<NewEvent> events = StoreFixture.events(180, "paging");
+            store.inTransaction(tx -> store.append(tx, stream, ExpectedVersion.NO_STREAM, events)
+                    .call(() -> store.append(tx, StoreFixture.newStream("otherpaging"), ExpectedVersion.NO_STREAM,
+                            StoreFixture.events(3, "other"))))
+                    .await().indefinitely();
+            events.forEach(e -> appended.add(e.eventId()));
+        }
+
+        List<StoredEvent> inCategory = store.streamCategory(category, start).collect().asList().await().indefinitely();
+        assertThat(inCategory).extracting(StoredEvent::eventId).containsExactlyElementsOf(appended);
+        assertThat(inCategory).extracting(StoredEvent::position).isSorted();
+
+        List<StoredEvent> all = ours(store.streamAll(start).collect().asList().await().indefinitely(),
+                inCategory.stream().map(StoredEvent::streamId).collect(java.util.stream.Collectors.toSet()));
+        assertThat(all).extracting(StoredEvent::eventId).containsExactlyElementsOf(appended);
     }
 
     @Test
