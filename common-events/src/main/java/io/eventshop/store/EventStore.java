@@ -10,11 +10,13 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.Tuple;
 import io.vertx.pgclient.PgException;
+import org.hibernate.reactive.mutiny.Mutiny;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -41,6 +43,10 @@ public final class EventStore {
 
     private static final String APPEND =
             "select global_position, transaction_id, stream_version from event_store.append_events($1, $2, $3, $4::text::json, $5)";
+    // The same call as a Hibernate Reactive native query. The events go in as text: a parameter the
+    // server sees as json would make the driver send a Java String as a JSON string literal.
+    private static final String APPEND_NATIVE = "select global_position, transaction_id, stream_version"
+            + " from event_store.append_events(:stream, :category, cast(:expected as int), cast(cast(:events as text) as json), :notify)";
 
     // Columns are qualified with the table alias throughout: an output column keeps the name of the
     // column it casts, so a bare "order by transaction_id" would sort by the bigint cast and turn
@@ -84,7 +90,7 @@ public final class EventStore {
                     StoreTransaction tx = new StoreTransaction(connection);
                     return work.apply(tx).map(result -> new Committed<>(result, tx));
                 })
-                .invoke(committed -> metrics.committed(committed.tx().appendedByCategory()))
+                .invoke(committed -> metrics.appended(committed.tx().appendedByCategory()))
                 .map(Committed::result);
     }
 
@@ -101,22 +107,41 @@ public final class EventStore {
         if (events.isEmpty()) {
             return Uni.createFrom().failure(new IllegalArgumentException("nothing to append to " + stream));
         }
-        Integer expectedVersion = expected instanceof ExpectedVersion.Exactly exactly ? exactly.version() : null;
-        Tuple args = Tuple.of(stream.value(), stream.category(), expectedVersion, toJson(events), options.notifyOnAppend());
+        Tuple args = Tuple.of(stream.value(), stream.category(), expectedVersion(expected), toJson(events), options.notifyOnAppend());
         return tx.connection().preparedQuery(APPEND).execute(args)
                 .map(rows -> {
-                    List<StoredEvent> stored = new ArrayList<>(events.size());
-                    int i = 0;
-                    for (Row row : rows) {
-                        NewEvent event = events.get(i++);
-                        Checkpoint position = new Checkpoint(Long.parseLong(row.getString(1)), row.getLong(0));
-                        stored.add(new StoredEvent(position, new RecordedEvent(event.eventId(), stream, row.getInteger(2),
-                                event.type(), event.schemaVersion(), event.data(), event.metadata(), event.occurredAt())));
-                    }
-                    tx.recordAppended(stream.category(), stored.size());
-                    return stored;
+                    List<Object[]> appended = new ArrayList<>(events.size());
+                    rows.forEach(row -> appended.add(new Object[] {row.getLong(0), row.getString(1), row.getInteger(2)}));
+                    return stored(stream, events, appended);
                 })
-                .onFailure(PgException.class).recoverWithUni(failure -> appendFailure((PgException) failure, stream, expected));
+                .invoke(stored -> tx.recordAppended(stream.category(), stored.size()))
+                .onFailure(PgException.class).recoverWithUni(failure -> appendFailure(DatabaseError.of(failure), stream, expected));
+    }
+
+    /**
+     * As {@link #append(StoreTransaction, StreamId, ExpectedVersion, List)}, inside the transaction
+     * of a Hibernate Reactive session (e.g. {@code Panache.withTransaction(() -> entity.persist()
+     * .chain(() -> Panache.getSession()).chain(session -> store.append(session, ...)))}), so that
+     * entity changes and events commit together. Call it on the session's own Vert.x context.
+     *
+     * <p>The store cannot see that transaction's commit, so here the appended-events metric counts
+     * at append time, including appends whose transaction later rolls back.
+     */
+    public Uni<List<StoredEvent>> append(Mutiny.Session session, StreamId stream, ExpectedVersion expected, List<NewEvent> events) {
+        if (events.isEmpty()) {
+            return Uni.createFrom().failure(new IllegalArgumentException("nothing to append to " + stream));
+        }
+        return session.createNativeQuery(APPEND_NATIVE, Object[].class)
+                .setParameter("stream", stream.value())
+                .setParameter("category", stream.category())
+                .setParameter("expected", expectedVersion(expected))
+                .setParameter("events", toJson(events))
+                .setParameter("notify", options.notifyOnAppend())
+                .getResultList()
+                .map(rows -> stored(stream, events, rows))
+                .invoke(stored -> metrics.appended(Map.of(stream.category(), stored.size())))
+                .onFailure(failure -> DatabaseError.of(failure) != null)
+                .recoverWithUni(failure -> appendFailure(DatabaseError.of(failure), stream, expected));
     }
 
     /**
@@ -205,25 +230,45 @@ public final class EventStore {
                 .onItem().disjoint();
     }
 
-    private Uni<List<StoredEvent>> appendFailure(PgException failure, StreamId stream, ExpectedVersion expected) {
-        if (CONFLICT_STATE.equals(failure.getSqlState())) {
+    private Uni<List<StoredEvent>> appendFailure(DatabaseError failure, StreamId stream, ExpectedVersion expected) {
+        if (CONFLICT_STATE.equals(failure.sqlState()) && failure.detail() != null) {
             metrics.conflict(stream.category());
             return Uni.createFrom().failure(
-                    new StreamVersionConflictException(stream, expected, Integer.parseInt(failure.getDetail())));
+                    new StreamVersionConflictException(stream, expected, Integer.parseInt(failure.detail())));
         }
-        if (UNIQUE_VIOLATION.equals(failure.getSqlState()) && "events_stream_id_stream_version_key".equals(failure.getConstraint())) {
-            // Only under REPEATABLE READ or stricter: the version read under the stream lock came from an
+        if (CONFLICT_STATE.equals(failure.sqlState())
+                || UNIQUE_VIOLATION.equals(failure.sqlState()) && failure.mentions("events_stream_id_stream_version_key")) {
+            // A conflict whose numbers did not survive the wrapping (Hibernate Reactive), or one caught by the
+            // unique constraint under REPEATABLE READ, where the version read under the stream lock came from an
             // older snapshot. The caller's transaction is aborted, so ask the pool what is committed now.
             metrics.conflict(stream.category());
             return streamVersion(stream).onItem().transformToUni(actual ->
                     Uni.createFrom().failure(new StreamVersionConflictException(stream, expected, actual)));
         }
-        if (UNIQUE_VIOLATION.equals(failure.getSqlState()) && "events_event_id_key".equals(failure.getConstraint())) {
+        if (UNIQUE_VIOLATION.equals(failure.sqlState()) && failure.mentions("events_event_id_key")) {
             return Uni.createFrom().failure(new IllegalArgumentException(
-                    "an event appended to " + stream + " has an id that is already stored: " + failure.getDetail(), failure));
+                    "an event appended to " + stream + " has an id that is already stored", failure.cause()));
         }
-        return Uni.createFrom().failure(failure);
+        return Uni.createFrom().failure(failure.cause());
     }
+
+    private static Integer expectedVersion(ExpectedVersion expected) {
+        return expected instanceof ExpectedVersion.Exactly exactly ? exactly.version() : null;
+    }
+
+    // Rows of append_events: global_position, transaction_id (text: xid8 has no driver type), stream_version.
+    private static List<StoredEvent> stored(StreamId stream, List<NewEvent> events, List<Object[]> rows) {
+        List<StoredEvent> stored = new ArrayList<>(events.size());
+        for (int i = 0; i < rows.size(); i++) {
+            Object[] row = rows.get(i);
+            NewEvent event = events.get(i);
+            Checkpoint position = new Checkpoint(Long.parseLong(row[1].toString()), ((Number) row[0]).longValue());
+            stored.add(new StoredEvent(position, new RecordedEvent(event.eventId(), stream, ((Number) row[2]).intValue(),
+                    event.type(), event.schemaVersion(), event.data(), event.metadata(), event.occurredAt())));
+        }
+        return stored;
+    }
+
 
     private static String toJson(List<NewEvent> events) {
         StringWriter out = new StringWriter(events.size() * 256);

@@ -16,11 +16,14 @@ public final class StoreMetrics {
         this.registry = registry;
     }
 
-    /** Counts events of a committed transaction, so rolled-back appends are never counted. */
-    void committed(Map<String, Integer> appendedByCategory) {
+    /**
+     * Counts appended events. The store calls it after the commit when it owns the transaction
+     * ({@link EventStore#inTransaction}), so rolled-back appends are not counted there.
+     */
+    void appended(Map<String, Integer> appendedByCategory) {
         appendedByCategory.forEach((category, count) -> appended
                 .computeIfAbsent(category, c -> Counter.builder("eventshop.store.appended")
-                        .description("Events appended to the store in committed transactions")
+                        .description("Events appended to the store")
                         .baseUnit("events")
                         .tag("category", c)
                         .register(registry))
