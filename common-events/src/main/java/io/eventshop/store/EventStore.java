@@ -18,6 +18,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -73,6 +76,7 @@ public final class EventStore {
     private final Pool pool;
     private final StoreOptions options;
     private final StoreMetrics metrics;
+    private final List<Consumer<Set<String>>> commitListeners = new CopyOnWriteArrayList<>();
 
     public EventStore(Pool pool, StoreOptions options, StoreMetrics metrics) {
         this.pool = Objects.requireNonNull(pool, "pool");
@@ -90,8 +94,23 @@ public final class EventStore {
                     StoreTransaction tx = new StoreTransaction(connection);
                     return work.apply(tx).map(result -> new Committed<>(result, tx));
                 })
-                .invoke(committed -> metrics.appended(committed.tx().appendedByCategory()))
+                .invoke(committed -> {
+                    Map<String, Integer> appended = committed.tx().appendedByCategory();
+                    if (!appended.isEmpty()) {
+                        metrics.appended(appended);
+                        commitListeners.forEach(listener -> listener.accept(appended.keySet()));
+                    }
+                })
                 .map(Committed::result);
+    }
+
+    /**
+     * Calls {@code listener} with the categories appended to after each commit of
+     * {@link #inTransaction}: the in-process doorbell that wakes this process's relay without
+     * NOTIFY. It runs on the event loop: it must return at once and never block.
+     */
+    public void onCommit(Consumer<Set<String>> listener) {
+        commitListeners.add(listener);
     }
 
     /**

@@ -20,7 +20,7 @@ public abstract class ServiceReadinessContract {
         given().when().get("/q/health/ready")
                 .then().statusCode(200)
                 .body("status", equalTo("UP"))
-                .body("checks.name", hasItems("Reactive PostgreSQL connections health check", "RabbitMQ connection"));
+                .body("checks.name", hasItems("Reactive PostgreSQL connections health check", "RabbitMQ connection", "Event relay"));
     }
 
     @Test

@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.IntStream;
+import org.eclipse.microprofile.context.spi.ContextManagerProvider;
 
 /**
  * One migrated test database and a store on it, shared by a test class. Tests never assume the
@@ -28,6 +29,10 @@ public final class StoreFixture implements AutoCloseable {
     public final EventStore store;
 
     private StoreFixture(String database, int poolSize, StoreOptions options) {
+        // MicroProfile Context Propagation (on the classpath through Quarkus, which registers it at boot)
+        // initialises itself lazily and not thread-safely when there is no Quarkus: two threads making
+        // their first Vert.x call at once fail with "ContextManagerProvider already set". Do it here.
+        ContextManagerProvider.instance();
         pool = LocalPostgres.pool(vertx, database, poolSize);
         store = new EventStore(pool, options, new StoreMetrics(meters));
     }

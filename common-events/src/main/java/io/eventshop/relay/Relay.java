@@ -1,0 +1,183 @@
+package io.eventshop.relay;
+
+import io.eventshop.store.Checkpoint;
+import io.eventshop.store.EventStore;
+import io.eventshop.store.StoredEvent;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.jboss.logging.Logger;
+
+/**
+ * Relays one category from the store to its fanout exchange: tails {@code readCategory} (the
+ * ordering rule), publishes each batch in store order, and saves the checkpoint only after the
+ * broker confirmed the batch, so a crash re-publishes (at-least-once) and never skips. Only the
+ * replica that holds the category's lock publishes; the others stand by and try again every
+ * retry interval, so one takes over within seconds when the leader's connection dies.
+ *
+ * <p>Runs on a virtual thread of its own: the AMQP client and the lock are blocking by nature,
+ * and one thread per category makes "in store order" hold without further coordination.
+ */
+public final class Relay implements AutoCloseable {
+
+    public enum State { STARTING, STANDBY, LEADING, FAILING, STOPPED }
+
+    /** What the relay is doing, for health and the admin API. */
+    public record Status(String category, State state, Checkpoint checkpoint, String lastError) {
+    }
+
+    private static final Logger LOG = Logger.getLogger(Relay.class);
+
+    private final String category;
+    private final EventStore store;
+    private final RelayLeadership leadership;
+    private final Publisher publisher;
+    private final RelayOptions options;
+    private final RelayMetrics metrics;
+    private final Semaphore wakeUp = new Semaphore(0);
+
+    private volatile boolean running;
+    private volatile State state = State.STARTING;
+    private volatile Checkpoint checkpoint;
+    private volatile String lastError;
+    private Thread thread;
+
+    Relay(String category, EventStore store, RelayLeadership leadership, Publisher publisher, RelayOptions options,
+            RelayMetrics metrics) {
+        this.category = category;
+        this.store = store;
+        this.leadership = leadership;
+        this.publisher = publisher;
+        this.options = options;
+        this.metrics = metrics;
+    }
+
+    public synchronized void start() {
+        if (thread == null) {
+            running = true;
+            thread = Thread.ofVirtual().name("eventshop-relay-" + category).start(this::run);
+        }
+    }
+
+    /** Something was appended to this category: look now instead of at the next poll. Never blocks. */
+    public void wake() {
+        if (wakeUp.availablePermits() == 0) {
+            wakeUp.release();
+        }
+    }
+
+    public Status status() {
+        return new Status(category, state, checkpoint, lastError);
+    }
+
+    public String category() {
+        return category;
+    }
+
+    /** Stops publishing and gives up the lead; waits for the current batch to finish. */
+    @Override
+    public void close() {
+        Thread current;
+        synchronized (this) {
+            running = false;
+            current = thread;
+        }
+        if (current != null) {
+            wake();
+            try {
+                current.join(options.confirmTimeout().plus(options.retryInterval()).toMillis() * 2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void run() {
+        while (running) {
+            try {
+                if (!lead()) {
+                    state = State.STANDBY;
+                    sleep(options.retryInterval());
+                    continue;
+                }
+                state = State.LEADING;
+                relayOneBatch();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (IOException | TimeoutException | RuntimeException e) {
+                fail(e);
+            }
+        }
+        state = State.STOPPED;
+        publisher.close();
+        leadership.close();
+    }
+
+    // Takes the lead if nobody holds it; a new leader starts from the saved checkpoint.
+    private boolean lead() {
+        if (leadership.held()) {
+            return true;
+        }
+        publisher.close();
+        if (!leadership.tryAcquire()) {
+            return false;
+        }
+        checkpoint = leadership.checkpoint().orElse(Checkpoint.START);
+        LOG.infof("relay for category %s leads, from %s", category, checkpoint);
+        return true;
+    }
+
+    private void relayOneBatch() throws IOException, TimeoutException, InterruptedException {
+        wakeUp.drainPermits(); // a commit after this line wakes the wait below at once
+        List<StoredEvent> batch = store.readCategory(category, checkpoint, options.batchSize())
+                .await().atMost(options.confirmTimeout());
+        if (batch.isEmpty()) {
+            metrics.caughtUp(category);
+            wakeUp.tryAcquire(options.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+            return;
+        }
+        metrics.behind(category, batch.getFirst().occurredAt(), batch.size());
+        long sent = System.nanoTime();
+        publisher.publish(batch);
+        metrics.confirmed(category, batch.size(), Duration.ofNanos(System.nanoTime() - sent));
+        // Only after the confirm: a crash before this line re-publishes the batch, never skips it.
+        Checkpoint last = batch.getLast().position();
+        leadership.save(last);
+        checkpoint = last;
+        lastError = null;
+    }
+
+    private void fail(Exception e) {
+        state = State.FAILING;
+        lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
+        metrics.failed(category);
+        LOG.warnf("relay for category %s failed, retrying in %s: %s", category, options.retryInterval(), lastError);
+        publisher.close();
+        if (e instanceof RelayLeadership.LeadershipLostException) {
+            leadership.close();
+        }
+        try {
+            sleep(options.retryInterval());
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            running = false;
+        }
+    }
+
+    private void sleep(Duration duration) throws InterruptedException {
+        // Woken early only by close(); a commit signal does not shorten a failure's back-off.
+        long until = System.nanoTime() + duration.toNanos();
+        while (running && System.nanoTime() < until) {
+            Thread.sleep(Math.min(100, Math.max(1, (until - System.nanoTime()) / 1_000_000)));
+        }
+    }
+
+    static Duration age(Instant occurredAt) {
+        return Duration.between(occurredAt, Instant.now());
+    }
+}

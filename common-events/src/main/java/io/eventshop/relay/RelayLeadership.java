@@ -1,0 +1,112 @@
+package io.eventshop.relay;
+
+import io.eventshop.store.Checkpoint;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.pgclient.PgConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import io.vertx.pgclient.PgConnectOptions;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Who relays a category: the holder of a session advisory lock on a connection of its own (not
+ * pooled: a session lock lives and dies with its session). The holder also writes the category's
+ * checkpoint on that same connection, so a relay that lost its lock (its connection died) cannot
+ * move the checkpoint any more, and checkpoints only move forward.
+ *
+ * <p>Blocking methods: call them from the relay's own (virtual) thread, never an event loop.
+ */
+final class RelayLeadership implements AutoCloseable {
+
+    // The two-key form lives in its own lock space (objsubid 2), apart from the appends' one-key
+    // per-stream locks, so no stream can ever hash onto a relay's lock and wait behind it forever.
+    private static final String TRY_LOCK = "select pg_try_advisory_lock(hashtext('eventshop.relay'), hashtext($1))";
+    private static final String LOAD = "select transaction_id::text::bigint, global_position"
+            + " from event_store.relay_checkpoints where category = $1";
+    private static final String SAVE = "insert into event_store.relay_checkpoints as c (category, transaction_id, global_position)"
+            + " values ($1, $2::bigint::text::xid8, $3)"
+            + " on conflict (category) do update set transaction_id = excluded.transaction_id,"
+            + " global_position = excluded.global_position, updated_at = now()"
+            + " where (c.transaction_id, c.global_position) < (excluded.transaction_id, excluded.global_position)";
+
+    private final Vertx vertx;
+    private final PgConnectOptions connectOptions;
+    private final String category;
+    private final Duration timeout;
+    private volatile PgConnection connection;
+
+    RelayLeadership(Vertx vertx, PgConnectOptions connectOptions, String category, Duration timeout) {
+        this.vertx = vertx;
+        this.connectOptions = connectOptions;
+        this.category = category;
+        this.timeout = timeout;
+    }
+
+    /** Whether this relay holds the lock now: its lock connection is open. */
+    boolean held() {
+        return connection != null;
+    }
+
+    /** Tries once to take the lock; true when this relay now leads the category. */
+    boolean tryAcquire() {
+        if (held()) {
+            return true;
+        }
+        PgConnection candidate = PgConnection.connect(vertx, connectOptions).await().atMost(timeout);
+        boolean acquired = false;
+        try {
+            acquired = candidate.preparedQuery(TRY_LOCK).execute(Tuple.of(category)).await().atMost(timeout)
+                    .iterator().next().getBoolean(0);
+        } finally {
+            if (acquired) {
+                candidate.closeHandler(() -> connection = null);
+                connection = candidate;
+            } else {
+                candidate.closeAndAwait();
+            }
+        }
+        return acquired;
+    }
+
+    /** The category's saved checkpoint, if a relay ever saved one. */
+    Optional<Checkpoint> checkpoint() {
+        var rows = lockConnection().preparedQuery(LOAD).execute(Tuple.of(category)).await().atMost(timeout);
+        if (rows.size() == 0) {
+            return Optional.empty();
+        }
+        var row = rows.iterator().next();
+        return Optional.of(new Checkpoint(row.getLong(0), row.getLong(1)));
+    }
+
+    /** Saves {@code published} as the checkpoint unless a later one is saved already. */
+    void save(Checkpoint published) {
+        lockConnection().preparedQuery(SAVE)
+                .execute(Tuple.of(category, published.transactionId(), published.globalPosition()))
+                .await().atMost(timeout);
+    }
+
+    /** Gives up the lead (closing the session releases the lock). */
+    @Override
+    public void close() {
+        PgConnection current = connection;
+        connection = null;
+        if (current != null) {
+            current.close().await().atMost(timeout);
+        }
+    }
+
+    private PgConnection lockConnection() {
+        PgConnection current = connection;
+        if (current == null) {
+            throw new LeadershipLostException(category);
+        }
+        return current;
+    }
+
+    /** The lock connection is gone: another replica may lead now; this one must stop publishing. */
+    static final class LeadershipLostException extends IllegalStateException {
+        LeadershipLostException(String category) {
+            super("lost the relay lead for category " + category + " (its lock connection closed)");
+        }
+    }
+}

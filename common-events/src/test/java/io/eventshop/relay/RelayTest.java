@@ -1,0 +1,202 @@
+package io.eventshop.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.rabbitmq.client.BuiltinExchangeType;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import io.eventshop.events.StreamId;
+import io.eventshop.store.Checkpoint;
+import io.eventshop.store.ExpectedVersion;
+import io.eventshop.store.StoredEvent;
+import io.eventshop.testing.LocalPostgres;
+import io.eventshop.testing.StoreFixture;
+import io.eventshop.wire.CloudEventCodec;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Tuple;
+import io.vertx.pgclient.PgConnectOptions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The relay against the machine's Postgres and RabbitMQ: order, confirms, checkpoints, leadership. */
+class RelayTest {
+
+    static StoreFixture fx;
+    static Connection amqp;
+
+    String category;
+    Channel consumer;
+    final List<UUID> received = Collections.synchronizedList(new ArrayList<>());
+    final List<Relay> relays = new ArrayList<>();
+
+    @BeforeAll
+    static void open() throws Exception {
+        fx = StoreFixture.open(8);
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setHost(System.getenv().getOrDefault("RABBITMQ_HOST", "127.0.0.1"));
+        amqp = factory.newConnection("relay-test");
+    }
+
+    @AfterAll
+    static void close() throws Exception {
+        amqp.close();
+        fx.close();
+    }
+
+    // A category of its own per test, so its checkpoint and its exchange start fresh.
+    @BeforeEach
+    void bindQueue() throws Exception {
+        category = "relay" + UUID.randomUUID().toString().replace("-", "").substring(0, 12).replaceAll("[0-9]", "x");
+        consumer = amqp.createChannel();
+        consumer.exchangeDeclare(Publisher.exchangeFor(category), BuiltinExchangeType.FANOUT, true);
+        String queue = consumer.queueDeclare().getQueue();
+        consumer.queueBind(queue, Publisher.exchangeFor(category), "");
+        consumer.basicConsume(queue, true, (tag, delivery) -> {
+            assertThat(delivery.getProperties().getDeliveryMode()).isEqualTo(2);
+            received.add(CloudEventCodec.decode(delivery.getBody()).eventId());
+        }, tag -> { });
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        relays.forEach(Relay::close);
+        consumer.exchangeDelete(Publisher.exchangeFor(category));
+        consumer.close();
+    }
+
+    @Test
+    void committed_events_are_published_in_store_order_and_an_open_transaction_holds_back_what_follows_it() {
+        start(Duration.ofMillis(200));
+        CompletableFuture<Void> releaseEarly = new CompletableFuture<>();
+        CompletableFuture<List<StoredEvent>> early = fx.store.inTransaction(tx -> fx.store
+                        .append(tx, stream(), ExpectedVersion.NO_STREAM, StoreFixture.events(2, "early"))
+                        .call(() -> Uni.createFrom().completionStage(releaseEarly)))
+                .subscribeAsCompletionStage();
+        await().atMost(Duration.ofSeconds(5)).until(RelayTest::aWritingTransactionIsOpen);
+        List<StoredEvent> later = appendStreams(3, 4);
+
+        await().during(Duration.ofMillis(800)).atMost(Duration.ofSeconds(2)).until(received::isEmpty);
+
+        releaseEarly.complete(null);
+        List<StoredEvent> lateCommitted = early.join();
+        await().atMost(Duration.ofSeconds(10)).until(() -> received.size() >= later.size() + lateCommitted.size());
+        assertThat(received).containsExactlyElementsOf(storeOrder());
+        assertThat(received.subList(0, lateCommitted.size())).as("the earlier transaction's events first, though they committed last")
+                .containsExactlyElementsOf(lateCommitted.stream().map(StoredEvent::eventId).toList());
+        await().atMost(Duration.ofSeconds(5)).until(() -> savedCheckpoint().equals(lastPosition()));
+    }
+
+    @Test
+    void a_local_commit_wakes_the_relay_long_before_its_poll_would() {
+        start(Duration.ofSeconds(60));
+        await().atMost(Duration.ofSeconds(10)).until(() -> relays.getFirst().status().state() == Relay.State.LEADING);
+        List<StoredEvent> appended = appendStreams(1, 3);
+        await().atMost(Duration.ofSeconds(5)).until(() -> received.size() == appended.size());
+    }
+
+    @Test
+    void when_the_leaders_lock_connection_dies_the_standby_takes_over_and_nothing_is_lost() {
+        Relay first = start(Duration.ofMillis(200));
+        await().atMost(Duration.ofSeconds(10)).until(() -> first.status().state() == Relay.State.LEADING);
+        Relay second = start(Duration.ofMillis(200));
+        await().atMost(Duration.ofSeconds(10)).until(() -> second.status().state() == Relay.State.STANDBY);
+        List<StoredEvent> before = appendStreams(2, 5);
+        await().atMost(Duration.ofSeconds(10)).until(() -> received.size() >= before.size());
+
+        killLockHolder();
+        await().atMost(Duration.ofSeconds(15)).until(() -> second.status().state() == Relay.State.LEADING
+                || first.status().state() == Relay.State.LEADING && !first.status().equals(second.status()));
+        List<StoredEvent> after = appendStreams(2, 5);
+
+        await().atMost(Duration.ofSeconds(15)).until(() -> received.containsAll(storeOrder()));
+        assertThat(received).containsAll(before.stream().map(StoredEvent::eventId).toList())
+                .containsAll(after.stream().map(StoredEvent::eventId).toList());
+        assertThat(List.of(first.status().state(), second.status().state())).containsOnlyOnce(Relay.State.LEADING);
+    }
+
+    @Test
+    void a_crash_between_the_confirm_and_the_checkpoint_republishes_and_loses_nothing() {
+        Relay relay = start(Duration.ofMillis(200));
+        List<StoredEvent> appended = appendStreams(2, 3);
+        await().atMost(Duration.ofSeconds(10)).until(() -> savedCheckpoint().equals(lastPosition()));
+        relay.close();
+        // What a crash after the confirm but before the save leaves behind: the old checkpoint.
+        fx.pool.preparedQuery("update event_store.relay_checkpoints set transaction_id = '0'::xid8, global_position = 0"
+                + " where category = $1").execute(Tuple.of(category)).await().indefinitely();
+
+        start(Duration.ofMillis(200));
+
+        List<UUID> ids = appended.stream().map(StoredEvent::eventId).toList();
+        await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 2 * ids.size());
+        assertThat(received.subList(0, ids.size())).containsExactlyElementsOf(ids);
+        assertThat(received.subList(ids.size(), received.size())).as("re-published, in order").containsExactlyElementsOf(ids);
+        await().atMost(Duration.ofSeconds(5)).until(() -> savedCheckpoint().equals(lastPosition()));
+    }
+
+    private Relay start(Duration pollInterval) {
+        RelayOptions options = new RelayOptions(100, pollInterval, Duration.ofSeconds(5), Duration.ofMillis(300));
+        PgConnectOptions database = new PgConnectOptions().setHost(LocalPostgres.HOST).setPort(LocalPostgres.PORT)
+                .setDatabase(StoreFixture.DATABASE).setUser(LocalPostgres.USER).setPassword(LocalPostgres.PASSWORD);
+        Relay relay = new Relay(category, fx.store, new RelayLeadership(fx.vertx, database, category, Duration.ofSeconds(5)),
+                new Publisher(() -> amqp, category, options.confirmTimeout()), options, new RelayMetrics(new SimpleMeterRegistry()));
+        fx.store.onCommit(categories -> {
+            if (categories.contains(category)) {
+                relay.wake();
+            }
+        });
+        relays.add(relay);
+        relay.start();
+        return relay;
+    }
+
+    private StreamId stream() {
+        return StreamId.of(category, UUID.randomUUID());
+    }
+
+    private List<StoredEvent> appendStreams(int streams, int eventsEach) {
+        List<StoredEvent> all = new ArrayList<>();
+        for (int i = 0; i < streams; i++) {
+            all.addAll(fx.store.inTransaction(tx -> fx.store.append(tx, stream(), ExpectedVersion.NO_STREAM,
+                    StoreFixture.events(eventsEach, "relayed"))).await().indefinitely());
+        }
+        return all;
+    }
+
+    private List<UUID> storeOrder() {
+        return fx.store.streamCategory(category, Checkpoint.START).map(StoredEvent::eventId).collect().asList().await().indefinitely();
+    }
+
+    private Checkpoint lastPosition() {
+        return fx.store.streamCategory(category, Checkpoint.START).collect().last().await().indefinitely().position();
+    }
+
+    private Checkpoint savedCheckpoint() {
+        var rows = fx.pool.preparedQuery("select transaction_id::text::bigint, global_position from event_store.relay_checkpoints"
+                + " where category = $1").execute(Tuple.of(category)).await().indefinitely();
+        return rows.size() == 0 ? Checkpoint.START : new Checkpoint(rows.iterator().next().getLong(0), rows.iterator().next().getLong(1));
+    }
+
+    // The open transaction's rows are invisible to us, but the session idling in it is not.
+    private static boolean aWritingTransactionIsOpen() {
+        return fx.pool.query("select count(*) from pg_stat_activity where state = 'idle in transaction' and backend_xid is not null")
+                .execute().await().indefinitely().iterator().next().getLong(0) > 0;
+    }
+
+    private void killLockHolder() {
+        fx.pool.preparedQuery("select pg_terminate_backend(pid) from pg_locks where locktype = 'advisory' and granted"
+                        + " and objsubid = 2 and classid::int4 = hashtext('eventshop.relay') and objid::int4 = hashtext($1)")
+                .execute(Tuple.of(category)).await().indefinitely();
+    }
+}
