@@ -55,10 +55,9 @@ class RelayTest {
         fx.close();
     }
 
-    // A category of its own per test, so its checkpoint and its exchange start fresh.
     @BeforeEach
     void bindQueue() throws Exception {
-        category = "relay" + UUID.randomUUID().toString().replace("-", "").substring(0, 12).replaceAll("[0-9]", "x");
+        category = StoreFixture.newCategory("relay");
         consumer = amqp.createChannel();
         consumer.exchangeDeclare(Publisher.exchangeFor(category), BuiltinExchangeType.FANOUT, true);
         String queue = consumer.queueDeclare().getQueue();
@@ -147,8 +146,7 @@ class RelayTest {
 
     private Relay start(Duration pollInterval) {
         RelayOptions options = new RelayOptions(100, pollInterval, Duration.ofSeconds(5), Duration.ofMillis(300));
-        PgConnectOptions database = new PgConnectOptions().setHost(LocalPostgres.HOST).setPort(LocalPostgres.PORT)
-                .setDatabase(StoreFixture.DATABASE).setUser(LocalPostgres.USER).setPassword(LocalPostgres.PASSWORD);
+        PgConnectOptions database = LocalPostgres.connectOptions(fx.port, fx.database);
         Relay relay = new Relay(category, fx.store, new RelayLeadership(fx.vertx, database, category, Duration.ofSeconds(5)),
                 new Publisher(() -> amqp, category, options.confirmTimeout()), options, new RelayMetrics(new SimpleMeterRegistry()));
         fx.store.onCommit(categories -> {

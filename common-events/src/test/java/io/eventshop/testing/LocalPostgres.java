@@ -28,12 +28,21 @@ public final class LocalPostgres {
     }
 
     public static String jdbcUrl(String database) {
-        return "jdbc:postgresql://" + HOST + ":" + PORT + "/" + database;
+        return jdbcUrl(PORT, database);
+    }
+
+    static String jdbcUrl(int port, String database) {
+        return "jdbc:postgresql://" + HOST + ":" + port + "/" + database;
     }
 
     /** Creates {@code database} if it does not exist; with {@code fresh}, drops it first. */
     public static void createDatabase(String database, boolean fresh) {
-        try (Connection admin = DriverManager.getConnection(jdbcUrl("postgres"), USER, PASSWORD);
+        createDatabase(PORT, database, fresh);
+    }
+
+    /** As {@link #createDatabase(String, boolean)}, on the server at {@code port} (e.g. an {@link OwnPostgres}). */
+    public static void createDatabase(int port, String database, boolean fresh) {
+        try (Connection admin = DriverManager.getConnection(jdbcUrl(port, "postgres"), USER, PASSWORD);
              Statement sql = admin.createStatement()) {
             if (fresh) {
                 sql.execute("drop database if exists \"" + database + "\" with (force)");
@@ -41,7 +50,7 @@ public final class LocalPostgres {
             sql.execute("create database \"" + database + "\"");
         } catch (SQLException e) {
             if (!"42P04".equals(e.getSQLState())) { // duplicate_database: another run made it first
-                throw new IllegalStateException("cannot create database " + database + " at " + HOST + ":" + PORT
+                throw new IllegalStateException("cannot create database " + database + " at " + HOST + ":" + port
                         + ": " + e.getMessage() + " (is Postgres running? see README, Quick start)", e);
             }
         }
@@ -49,8 +58,12 @@ public final class LocalPostgres {
 
     /** Runs the event store's migrations against {@code database}, as the services do at start-up. */
     public static void migrateEventStore(String database) {
+        migrateEventStore(PORT, database);
+    }
+
+    public static void migrateEventStore(int port, String database) {
         Flyway.configure()
-                .dataSource(jdbcUrl(database), USER, PASSWORD)
+                .dataSource(jdbcUrl(port, database), USER, PASSWORD)
                 .schemas("event_store")
                 .locations("classpath:db/event-store")
                 .load()
@@ -58,10 +71,17 @@ public final class LocalPostgres {
     }
 
     public static Pool pool(Vertx vertx, String database, int size) {
-        PgConnectOptions connect = new PgConnectOptions()
-                .setHost(HOST).setPort(PORT).setDatabase(database).setUser(USER).setPassword(PASSWORD)
+        return PgPool.pool(vertx, connectOptions(PORT, database), new PoolOptions().setMaxSize(size));
+    }
+
+    public static Pool pool(Vertx vertx, int port, String database, int size) {
+        return PgPool.pool(vertx, connectOptions(port, database), new PoolOptions().setMaxSize(size));
+    }
+
+    public static PgConnectOptions connectOptions(int port, String database) {
+        return new PgConnectOptions()
+                .setHost(HOST).setPort(port).setDatabase(database).setUser(USER).setPassword(PASSWORD)
                 .setCachePreparedStatements(true);
-        return PgPool.pool(vertx, connect, new PoolOptions().setMaxSize(size));
     }
 
     private static String env(String name, String fallback) {

@@ -28,12 +28,17 @@ public final class StoreFixture implements AutoCloseable {
     public final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     public final EventStore store;
 
-    private StoreFixture(String database, int poolSize, StoreOptions options) {
+    public final int port;
+    public final String database;
+
+    private StoreFixture(int port, String database, int poolSize, StoreOptions options) {
         // MicroProfile Context Propagation (on the classpath through Quarkus, which registers it at boot)
         // initialises itself lazily and not thread-safely when there is no Quarkus: two threads making
         // their first Vert.x call at once fail with "ContextManagerProvider already set". Do it here.
         ContextManagerProvider.instance();
-        pool = LocalPostgres.pool(vertx, database, poolSize);
+        this.port = port;
+        this.database = database;
+        pool = LocalPostgres.pool(vertx, port, database, poolSize);
         store = new EventStore(pool, options, new StoreMetrics(meters));
     }
 
@@ -41,7 +46,24 @@ public final class StoreFixture implements AutoCloseable {
     public static StoreFixture open(int poolSize) {
         LocalPostgres.createDatabase(DATABASE, false);
         LocalPostgres.migrateEventStore(DATABASE);
-        return new StoreFixture(DATABASE, poolSize, new StoreOptions(false, 500));
+        return new StoreFixture(LocalPostgres.PORT, DATABASE, poolSize, new StoreOptions(false, 500));
+    }
+
+    /** A fresh, migrated database on the server at {@code port} (e.g. an {@link OwnPostgres}). */
+    public static StoreFixture fresh(int port, String database, int poolSize) {
+        LocalPostgres.createDatabase(port, database, true);
+        LocalPostgres.migrateEventStore(port, database);
+        return new StoreFixture(port, database, poolSize, new StoreOptions(false, 500));
+    }
+
+    /** A category no other test uses ({@code prefix} + 12 random letters), so its checkpoints and exchange start fresh. */
+    public static String newCategory(String prefix) {
+        StringBuilder category = new StringBuilder(prefix);
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int i = 0; i < 12; i++) {
+            category.append((char) ('a' + random.nextInt(26)));
+        }
+        return category.toString();
     }
 
     public static StreamId newStream(String category) {
