@@ -22,17 +22,12 @@ final class Publisher implements AutoCloseable {
 
     static final String EXCHANGE_PREFIX = "eventshop.";
 
-    /** The broker connection, opened (again) on demand; it may fail while the broker is down. */
-    interface ConnectionSource {
-        Connection get() throws IOException, TimeoutException;
-    }
-
-    private final ConnectionSource connection;
+    private final BrokerConnectionSource connection;
     private final String exchange;
     private final Duration confirmTimeout;
     private Channel channel;
 
-    Publisher(ConnectionSource connection, String category, Duration confirmTimeout) {
+    Publisher(BrokerConnectionSource connection, String category, Duration confirmTimeout) {
         this.connection = connection;
         this.exchange = exchangeFor(category);
         this.confirmTimeout = confirmTimeout;

@@ -3,10 +3,14 @@ package io.eventshop.relay;
 import io.eventshop.store.Checkpoint;
 import io.eventshop.store.EventStore;
 import io.eventshop.store.StoredEvent;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.pgclient.PgConnectOptions;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -44,7 +48,19 @@ public final class Relay implements AutoCloseable {
     private volatile State state = State.STARTING;
     private volatile Checkpoint checkpoint;
     private volatile String lastError;
+    private CompletableFuture<List<StoredEvent>> prefetched; // only touched by the relay's thread
     private Thread thread;
+
+    /**
+     * A relay for {@code category} on {@code store}: leadership and checkpoints through its own
+     * connection to {@code database} (the store's database), publishing on connections from
+     * {@code broker}. Call {@link #start()} to run it.
+     */
+    public static Relay create(String category, EventStore store, Vertx vertx, PgConnectOptions database,
+            BrokerConnectionSource broker, RelayOptions options, MeterRegistry registry) {
+        return new Relay(category, store, new RelayLeadership(vertx, database, category, options.confirmTimeout()),
+                new Publisher(broker, category, options.confirmTimeout()), options, new RelayMetrics(registry));
+    }
 
     Relay(String category, EventStore store, RelayLeadership leadership, Publisher publisher, RelayOptions options,
             RelayMetrics metrics) {
@@ -109,7 +125,7 @@ public final class Relay implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
-            } catch (IOException | TimeoutException | RuntimeException e) {
+            } catch (IOException | TimeoutException | RuntimeException e) { // CompletionException included
                 fail(e);
             }
         }
@@ -124,6 +140,7 @@ public final class Relay implements AutoCloseable {
             return true;
         }
         publisher.close();
+        prefetched = null;
         if (!leadership.tryAcquire()) {
             return false;
         }
@@ -134,25 +151,40 @@ public final class Relay implements AutoCloseable {
 
     private void relayOneBatch() throws IOException, TimeoutException, InterruptedException {
         wakeUp.drainPermits(); // a commit after this line wakes the wait below at once
-        List<StoredEvent> batch = store.readCategory(category, checkpoint, options.batchSize())
-                .await().atMost(options.confirmTimeout());
+        List<StoredEvent> batch = nextBatch();
         if (batch.isEmpty()) {
             metrics.caughtUp(category);
             wakeUp.tryAcquire(options.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
             return;
         }
         metrics.behind(category, batch.getFirst().occurredAt(), batch.size());
+        Checkpoint last = batch.getLast().position();
+        // Behind by a full batch or more: read the next page while the broker confirms this one, so
+        // the broker never waits for the store. A failure below discards it (see nextBatch).
+        if (batch.size() == options.batchSize()) {
+            prefetched = store.readCategory(category, last, options.batchSize()).subscribeAsCompletionStage();
+        }
         long sent = System.nanoTime();
         publisher.publish(batch);
         metrics.confirmed(category, batch.size(), Duration.ofNanos(System.nanoTime() - sent));
         // Only after the confirm: a crash before this line re-publishes the batch, never skips it.
-        Checkpoint last = batch.getLast().position();
         leadership.save(last);
         checkpoint = last;
         lastError = null;
     }
 
+    // The page after the checkpoint: prefetched while the previous batch was confirmed, or read now.
+    private List<StoredEvent> nextBatch() {
+        CompletableFuture<List<StoredEvent>> page = prefetched;
+        prefetched = null;
+        if (page != null) {
+            return page.orTimeout(options.confirmTimeout().toMillis(), TimeUnit.MILLISECONDS).join();
+        }
+        return store.readCategory(category, checkpoint, options.batchSize()).await().atMost(options.confirmTimeout());
+    }
+
     private void fail(Exception e) {
+        prefetched = null; // it followed a batch that may not have been confirmed: read from the checkpoint again
         state = State.FAILING;
         lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
         metrics.failed(category);

@@ -53,16 +53,12 @@ public class RelayRuntime {
         if (categories.isEmpty()) {
             return;
         }
-        RelayMetrics metrics = new RelayMetrics(registry);
         // The same database as the pool, but the lock needs a session of its own (RelayLeadership).
         PgConnectOptions database = PgConnectOptions.fromUri(databaseUrl.replaceFirst("^vertx-reactive:", ""))
                 .setUser(databaseUser);
         databasePassword.ifPresent(database::setPassword);
         for (String category : categories) {
-            Relay relay = new Relay(category, store,
-                    new RelayLeadership(vertx, database, category, config.confirmTimeout()),
-                    new Publisher(this::amqp, category, config.confirmTimeout()),
-                    config.options(), metrics);
+            Relay relay = Relay.create(category, store, vertx, database, this::amqp, config.options(), registry);
             relays.put(category, relay);
             relay.start();
         }

@@ -97,7 +97,7 @@ class RelayFaultTest {
         }
     }
 
-    private static Relay relay(StoreFixture fx, String category, Publisher.ConnectionSource amqp) {
+    private static Relay relay(StoreFixture fx, String category, BrokerConnectionSource amqp) {
         return new Relay(category, fx.store,
                 new RelayLeadership(fx.vertx, LocalPostgres.connectOptions(fx.port, fx.database), category, Duration.ofSeconds(3)),
                 new Publisher(amqp, category, OPTIONS.confirmTimeout()), OPTIONS, new RelayMetrics(new SimpleMeterRegistry()));
@@ -141,7 +141,7 @@ class RelayFaultTest {
     }
 
     /** What RelayRuntime does: one connection, opened again after it dropped. */
-    private static final class Reconnecting implements Publisher.ConnectionSource, AutoCloseable {
+    private static final class Reconnecting implements BrokerConnectionSource, AutoCloseable {
         private final OwnRabbitMq broker;
         private Connection connection;
 
