@@ -3,20 +3,22 @@ package io.eventshop.relay;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.BuiltinExchangeType;
 import com.rabbitmq.client.Channel;
-import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConfirmListener;
 import io.eventshop.store.StoredEvent;
 import io.eventshop.wire.CloudEventCodec;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Date;
 import java.util.List;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.TimeoutException;
 
 /**
  * Publishes batches of events to a category's durable fanout exchange as persistent structured
- * CloudEvents, and returns only when the broker has confirmed every one of them. One channel in
- * confirm mode; the whole batch is sent before waiting, so the rate is bound by the broker, not by
- * a round trip per message. Blocking: use it from the relay's own thread.
+ * CloudEvents on one channel in confirm mode. {@link #send} does not wait: the broker confirms a
+ * batch while the next one is sent, and {@link #awaitConfirmed} blocks until every message up to a
+ * given one is confirmed, so the rate is bound by the broker, not by a round trip per batch.
+ * Blocking: use it from the relay's own thread (the confirm listener runs on the client's thread).
  */
 final class Publisher implements AutoCloseable {
 
@@ -26,6 +28,7 @@ final class Publisher implements AutoCloseable {
     private final String exchange;
     private final Duration confirmTimeout;
     private Channel channel;
+    private Confirms confirms;
 
     Publisher(BrokerConnectionSource connection, String category, Duration confirmTimeout) {
         this.connection = connection;
@@ -38,13 +41,13 @@ final class Publisher implements AutoCloseable {
     }
 
     /**
-     * Sends {@code events} in order and waits for the broker's confirms.
+     * Sends {@code events} in order without waiting for the broker.
      *
-     * @throws IOException when the broker refused (nacked) a message or the channel failed
-     * @throws TimeoutException when the confirms did not arrive within the confirm timeout
+     * @return the delivery tag of the last one, for {@link #awaitConfirmed}
      */
-    void publish(List<StoredEvent> events) throws IOException, TimeoutException, InterruptedException {
+    long send(List<StoredEvent> events) throws IOException, TimeoutException {
         Channel ch = channel();
+        long tag = -1;
         for (StoredEvent event : events) {
             AMQP.BasicProperties properties = new AMQP.BasicProperties.Builder()
                     .contentType(CloudEventCodec.CONTENT_TYPE)
@@ -53,12 +56,29 @@ final class Publisher implements AutoCloseable {
                     .type(event.type())
                     .timestamp(Date.from(event.occurredAt()))
                     .build();
+            tag = ch.getNextPublishSeqNo();
+            confirms.sent(tag);
             ch.basicPublish(exchange, "", properties, CloudEventCodec.encode(event.event()));
         }
+        return tag;
+    }
+
+    /**
+     * Waits until the broker confirmed every message up to {@code tag}.
+     *
+     * @throws IOException when the broker refused (nacked) a message or the channel closed; the
+     *         channel is then dropped and everything unconfirmed must be sent again
+     * @throws TimeoutException when the confirms did not arrive within the confirm timeout
+     */
+    void awaitConfirmed(long tag) throws IOException, TimeoutException, InterruptedException {
+        Confirms current = confirms;
+        if (current == null) {
+            throw new IOException("the channel was closed before message " + tag + " was confirmed");
+        }
         try {
-            ch.waitForConfirmsOrDie(confirmTimeout.toMillis());
+            current.await(tag, confirmTimeout);
         } catch (IOException | TimeoutException e) {
-            close(); // a channel that nacked or timed out is closed by waitForConfirmsOrDie; start afresh
+            close();
             throw e;
         }
     }
@@ -68,7 +88,11 @@ final class Publisher implements AutoCloseable {
             Channel fresh = connection.get().createChannel();
             fresh.exchangeDeclare(exchange, BuiltinExchangeType.FANOUT, true);
             fresh.confirmSelect();
+            Confirms fresher = new Confirms();
+            fresh.addConfirmListener(fresher);
+            fresh.addShutdownListener(cause -> fresher.fail("channel closed: " + cause.getMessage()));
             channel = fresh;
+            confirms = fresher;
         }
         return channel;
     }
@@ -77,11 +101,58 @@ final class Publisher implements AutoCloseable {
     public void close() {
         Channel current = channel;
         channel = null;
+        confirms = null;
         if (current != null && current.isOpen()) {
             try {
                 current.close();
             } catch (IOException | TimeoutException | com.rabbitmq.client.AlreadyClosedException ignored) {
                 // closing a broken channel: nothing left to release
+            }
+        }
+    }
+
+    /** The messages of one channel not confirmed yet; the broker may confirm them in any order. */
+    private static final class Confirms implements ConfirmListener {
+        private final ConcurrentSkipListSet<Long> unconfirmed = new ConcurrentSkipListSet<>();
+        private volatile String failure;
+
+        void sent(long tag) {
+            unconfirmed.add(tag);
+        }
+
+        @Override
+        public synchronized void handleAck(long tag, boolean multiple) {
+            if (multiple) {
+                unconfirmed.headSet(tag, true).clear();
+            } else {
+                unconfirmed.remove(tag);
+            }
+            notifyAll();
+        }
+
+        @Override
+        public synchronized void handleNack(long tag, boolean multiple) {
+            fail("the broker refused message " + tag + (multiple ? " and those before it" : ""));
+        }
+
+        synchronized void fail(String reason) {
+            if (failure == null) {
+                failure = reason;
+            }
+            notifyAll();
+        }
+
+        synchronized void await(long tag, Duration timeout) throws IOException, TimeoutException, InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (!unconfirmed.headSet(tag, true).isEmpty()) {
+                if (failure != null) {
+                    throw new IOException(failure);
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new TimeoutException("the broker did not confirm message " + tag + " within " + timeout);
+                }
+                wait(Math.max(1, left / 1_000_000));
             }
         }
     }

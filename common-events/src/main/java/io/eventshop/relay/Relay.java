@@ -48,7 +48,11 @@ public final class Relay implements AutoCloseable {
     private volatile State state = State.STARTING;
     private volatile Checkpoint checkpoint;
     private volatile String lastError;
-    private CompletableFuture<List<StoredEvent>> prefetched; // only touched by the relay's thread
+    // Touched only by the relay's thread: the position of the last event sent (ahead of the saved
+    // checkpoint by the batch in flight), that batch, and the page read ahead.
+    private Checkpoint cursor;
+    private InFlight inFlight;
+    private CompletableFuture<List<StoredEvent>> prefetched;
     private Thread thread;
 
     /**
@@ -141,10 +145,12 @@ public final class Relay implements AutoCloseable {
         }
         publisher.close();
         prefetched = null;
+        inFlight = null;
         if (!leadership.tryAcquire()) {
             return false;
         }
         checkpoint = leadership.checkpoint().orElse(Checkpoint.START);
+        cursor = checkpoint;
         LOG.infof("relay for category %s leads, from %s", category, checkpoint);
         return true;
     }
@@ -153,38 +159,58 @@ public final class Relay implements AutoCloseable {
         wakeUp.drainPermits(); // a commit after this line wakes the wait below at once
         List<StoredEvent> batch = nextBatch();
         if (batch.isEmpty()) {
+            confirmInFlight();
             metrics.caughtUp(category);
             wakeUp.tryAcquire(options.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
             return;
         }
         metrics.behind(category, batch.getFirst().occurredAt(), batch.size());
         Checkpoint last = batch.getLast().position();
-        // Behind by a full batch or more: read the next page while the broker confirms this one, so
-        // the broker never waits for the store. A failure below discards it (see nextBatch).
+        // Behind by a full batch or more: read the next page while the broker confirms, so the broker
+        // never waits for the store. A failure discards it (see fail).
         if (batch.size() == options.batchSize()) {
             prefetched = store.readCategory(category, last, options.batchSize()).subscribeAsCompletionStage();
         }
         long sent = System.nanoTime();
-        publisher.publish(batch);
-        metrics.confirmed(category, batch.size(), Duration.ofNanos(System.nanoTime() - sent));
+        long tag = publisher.send(batch);
+        confirmInFlight(); // the previous batch, confirmed while this one was sent
+        inFlight = new InFlight(tag, last, batch.size(), sent);
+        cursor = last;
+    }
+
+    // At most one batch is unconfirmed when the next is sent: the checkpoint trails by two at most.
+    private void confirmInFlight() throws IOException, TimeoutException, InterruptedException {
+        InFlight batch = inFlight;
+        if (batch == null) {
+            return;
+        }
+        publisher.awaitConfirmed(batch.lastTag());
+        metrics.confirmed(category, batch.size(), Duration.ofNanos(System.nanoTime() - batch.sentAt()));
         // Only after the confirm: a crash before this line re-publishes the batch, never skips it.
-        leadership.save(last);
-        checkpoint = last;
+        leadership.save(batch.last());
+        checkpoint = batch.last();
+        inFlight = null;
         lastError = null;
     }
 
-    // The page after the checkpoint: prefetched while the previous batch was confirmed, or read now.
+    // The page after the last event sent: prefetched while the broker confirmed, or read now.
     private List<StoredEvent> nextBatch() {
         CompletableFuture<List<StoredEvent>> page = prefetched;
         prefetched = null;
         if (page != null) {
             return page.orTimeout(options.confirmTimeout().toMillis(), TimeUnit.MILLISECONDS).join();
         }
-        return store.readCategory(category, checkpoint, options.batchSize()).await().atMost(options.confirmTimeout());
+        return store.readCategory(category, cursor, options.batchSize()).await().atMost(options.confirmTimeout());
+    }
+
+    private record InFlight(long lastTag, Checkpoint last, int size, long sentAt) {
     }
 
     private void fail(Exception e) {
-        prefetched = null; // it followed a batch that may not have been confirmed: read from the checkpoint again
+        // Whatever was sent but not confirmed is sent again, from the saved checkpoint on.
+        prefetched = null;
+        inFlight = null;
+        cursor = checkpoint;
         state = State.FAILING;
         lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
         metrics.failed(category);

@@ -23,11 +23,13 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentSkipListSet;
 
 /**
  * The relay benchmark (issue 4): how fast the relay moves a backlog from the store to a fanout
  * exchange with three bound durable queues, beside a bare AMQP publisher sending the same encoded
- * messages (same sizes), persistent, with the same confirm window (the relay's batch size).
+ * messages (same sizes), persistent, with the same confirm window as the relay: windows of its batch
+ * size, the next sent while the previous one is confirmed.
  *
  * <p>One fresh database ({@code eventshop_bench_relay}) holding {@code bench.events} events
  * (default 100,000) of one category; the machine's RabbitMQ. Runs: bare, relay, bare; the
@@ -131,21 +133,52 @@ public final class RelayBenchmark {
         }
     }
 
-    // The baseline: the same bodies, persistent, confirmed in windows of the relay's batch size.
+    // The baseline: the same bodies, persistent, with the relay's confirm window: windows of the batch
+    // size, each sent before the previous one's confirms are awaited (two windows in flight at most).
     private static double bare(Connection amqp, List<byte[]> bodies) throws Exception {
         AMQP.BasicProperties persistent = new AMQP.BasicProperties.Builder()
                 .contentType(CloudEventCodec.CONTENT_TYPE).deliveryMode(2).build();
         long start = System.nanoTime();
         try (Channel channel = amqp.createChannel()) {
             channel.confirmSelect();
+            ConcurrentSkipListSet<Long> unconfirmed = new ConcurrentSkipListSet<>();
+            channel.addConfirmListener((tag, multiple) -> {
+                synchronized (unconfirmed) {
+                    if (multiple) {
+                        unconfirmed.headSet(tag, true).clear();
+                    } else {
+                        unconfirmed.remove(tag);
+                    }
+                    unconfirmed.notifyAll();
+                }
+            }, (tag, multiple) -> {
+                throw new IllegalStateException("the broker refused message " + tag);
+            });
+            long previousWindowEnd = -1;
             for (int i = 0; i < bodies.size(); i++) {
+                long tag = channel.getNextPublishSeqNo();
+                unconfirmed.add(tag);
                 channel.basicPublish(EXCHANGE, "", persistent, bodies.get(i));
                 if ((i + 1) % WINDOW == 0 || i == bodies.size() - 1) {
-                    channel.waitForConfirmsOrDie(30_000);
+                    awaitConfirmed(unconfirmed, previousWindowEnd);
+                    previousWindowEnd = tag;
                 }
             }
+            awaitConfirmed(unconfirmed, previousWindowEnd);
         }
         return bodies.size() / ((System.nanoTime() - start) / 1e9);
+    }
+
+    private static void awaitConfirmed(ConcurrentSkipListSet<Long> unconfirmed, long tag) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        synchronized (unconfirmed) {
+            while (!unconfirmed.headSet(tag, true).isEmpty()) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("no confirm for message " + tag + " within 30 s");
+                }
+                unconfirmed.wait(10);
+            }
+        }
     }
 
     // The relay from an empty checkpoint until it has saved the store's last position.
