@@ -133,9 +133,24 @@ public final class Relay implements AutoCloseable {
                 fail(e);
             }
         }
+        settleOnStop();
         state = State.STOPPED;
         publisher.close();
         leadership.close();
+    }
+
+    // A graceful stop (a rolling restart) saves the batch in flight if the broker confirms it in
+    // time, so the next leader does not publish it again; if not, it will, which is allowed.
+    private void settleOnStop() {
+        if (inFlight != null && leadership.held()) {
+            try {
+                confirmInFlight();
+            } catch (IOException | TimeoutException | RuntimeException e) {
+                LOG.debugf("relay for category %s stopped with a batch unconfirmed; the next leader re-publishes it", category);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     // Takes the lead if nobody holds it; a new leader starts from the saved checkpoint.
