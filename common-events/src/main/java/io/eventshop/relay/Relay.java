@@ -8,7 +8,6 @@ import io.vertx.mutiny.core.Vertx;
 import io.vertx.pgclient.PgConnectOptions;
 import java.io.IOException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
@@ -248,9 +247,5 @@ public final class Relay implements AutoCloseable {
         while (running && System.nanoTime() < until) {
             Thread.sleep(Math.min(100, Math.max(1, (until - System.nanoTime()) / 1_000_000)));
         }
-    }
-
-    static Duration age(Instant occurredAt) {
-        return Duration.between(occurredAt, Instant.now());
     }
 }

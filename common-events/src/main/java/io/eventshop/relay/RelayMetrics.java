@@ -35,7 +35,7 @@ final class RelayMetrics {
     }
 
     void behind(String category, Instant oldestWaiting, int waiting) {
-        lagMillis(category).set(Math.max(0, Relay.age(oldestWaiting).toMillis()));
+        lagMillis(category).set(Math.max(0, Duration.between(oldestWaiting, Instant.now()).toMillis()));
         lagEvents(category).set(waiting);
     }
 

@@ -5,7 +5,6 @@ import com.rabbitmq.client.BuiltinExchangeType;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
-import io.eventshop.events.EventCodec;
 import io.eventshop.relay.Relay;
 import io.eventshop.relay.RelayOptions;
 import io.eventshop.store.Checkpoint;
@@ -60,7 +59,7 @@ public final class RelayBenchmark {
         factory.setHost(System.getenv().getOrDefault("RABBITMQ_HOST", "127.0.0.1"));
         try (Connection amqp = factory.newConnection("relay-benchmark")) {
             EventStore store = new EventStore(pool, new StoreOptions(false, 1000), new StoreMetrics(new SimpleMeterRegistry()));
-            load(pool);
+            BenchEvents.fill(pool, CATEGORY, EVENTS);
             List<StoredEvent> events = store.streamAll(Checkpoint.START).collect().asList().await().indefinitely();
             long encoding = System.nanoTime();
             List<byte[]> bodies = events.stream().map(e -> CloudEventCodec.encode(e.event())).toList();
@@ -91,28 +90,6 @@ public final class RelayBenchmark {
             pool.closeAndAwait();
             vertx.closeAndAwait();
         }
-    }
-
-    // Server-generated events, 1,000 per transaction, payload about the size of an OrderPlaced.
-    private static void load(Pool pool) {
-        String metadata = EventCodec.writeMetadata(new io.eventshop.events.EventMetadata(
-                UUID.randomUUID().toString(), null, "bench", null, "bench-user"));
-        pool.query("""
-                do $$
-                begin
-                  for t in 1..%d loop
-                    insert into event_store.events (event_id, stream_id, category, stream_version, type, schema_version, data, metadata, occurred_at)
-                    select gen_random_uuid(), '%s-' || s.id, '%s', 1, 'io.eventshop.order.placed', 1,
-                           json_build_object('orderId', s.id, 'shopperId', 'shopper-42', 'lines', json_build_array(
-                               json_build_object('sku', 'SKU-1', 'quantity', 2, 'unitPrice', json_build_object('amount', 1999, 'currency', 'EUR')),
-                               json_build_object('sku', 'SKU-7', 'quantity', 1, 'unitPrice', json_build_object('amount', 4999, 'currency', 'EUR'))),
-                               'total', json_build_object('amount', 8997, 'currency', 'EUR')),
-                           '%s'::json, clock_timestamp()
-                      from (select gen_random_uuid() as id from generate_series(1, 1000)) s;
-                    commit;
-                  end loop;
-                end $$""".formatted(EVENTS / 1000, CATEGORY, CATEGORY, metadata)).executeAndAwait();
-        pool.query("vacuum (analyze) event_store.events").executeAndAwait();
     }
 
     private static void declare(Connection amqp) throws Exception {

@@ -92,7 +92,7 @@ public final class StoreBenchmark {
         }
 
         long stored = fillTo(READ_EVENTS);
-        pool.query("vacuum (analyze) event_store.events").executeAndAwait();
+        pool.query("vacuum (analyze) event_store.events").executeAndAwait(); // also what the appends above left
         double rawRead = rawOrderedRead(stored);
         double ours = readAll(quiet, stored);
         double rawAgain = rawOrderedRead(stored);
@@ -160,24 +160,17 @@ public final class StoreBenchmark {
         return events.get() / ((System.nanoTime() - start) / 1e9);
     }
 
-    // Tops the store up with server-generated events, 1,000 per transaction, so transaction ids vary.
+    // Tops the store up to at least {@code target} events for the read benchmark.
     private long fillTo(long target) {
-        long have = pool.query("select count(*) from event_store.events").executeAndAwait().iterator().next().getLong(0);
-        long missing = Math.max(0, target - have);
-        long transactions = (missing + 999) / 1000;
-        System.out.printf("loading %,d more events for the read benchmark ...%n", transactions * 1000);
-        pool.query("""
-                do $$
-                begin
-                  for t in 1..%d loop
-                    insert into event_store.events (event_id, stream_id, category, stream_version, type, schema_version, data, metadata, occurred_at)
-                    select gen_random_uuid(), 'order-' || s.id, 'order', 1, 'io.eventshop.order.placed', 1,
-                           replace('%s', '%%s', s.id::text)::json, '%s'::json, clock_timestamp()
-                      from (select gen_random_uuid() as id from generate_series(1, 1000)) s;
-                    commit;
-                  end loop;
-                end $$""".formatted(transactions, PAYLOAD.replace("'", "''"), io.eventshop.events.EventCodec.writeMetadata(METADATA)))
-                .executeAndAwait();
+        long missing = Math.max(0, target - count());
+        System.out.printf("loading %,d more events for the read benchmark ...%n", missing);
+        if (missing > 0) {
+            BenchEvents.fill(pool, "order", missing);
+        }
+        return count();
+    }
+
+    private long count() {
         return pool.query("select count(*) from event_store.events").executeAndAwait().iterator().next().getLong(0);
     }
 
