@@ -1,0 +1,144 @@
+package io.eventshop.subscriber;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.eventshop.events.StreamId;
+import io.eventshop.store.ExpectedVersion;
+import io.eventshop.store.RecordedEvent;
+import io.eventshop.store.StoredEvent;
+import io.eventshop.testing.StoreFixture;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The subscriber protocol against the real database: whatever order, duplication and concurrency
+ * the deliveries come in, the handler sees each version of each stream exactly once, in order.
+ */
+class StreamApplierTest {
+
+    static StoreFixture fx;
+
+    String subscriber;
+    StreamApplier applier;
+
+    @BeforeAll
+    static void open() {
+        fx = StoreFixture.open(12);
+        fx.pool.query("create schema if not exists subscriber_test").execute()
+                .chain(() -> fx.pool.query("create table if not exists subscriber_test.applied (seq bigserial primary key,"
+                        + " subscriber text not null, stream_id text not null, version int not null,"
+                        + " unique (subscriber, stream_id, version))").execute())
+                .await().indefinitely();
+    }
+
+    @AfterAll
+    static void close() {
+        fx.close();
+    }
+
+    // The handler records what it saw in the same transaction; the unique key makes a double apply fail loudly.
+    @BeforeEach
+    void subscriber() {
+        subscriber = "test." + UUID.randomUUID();
+        applier = new StreamApplier(fx.store, subscriber, (tx, event) -> tx.connection()
+                .preparedQuery("insert into subscriber_test.applied (subscriber, stream_id, version) values ($1, $2, $3)")
+                .execute(Tuple.of(subscriber, event.streamId().value(), event.streamVersion()))
+                .replaceWithVoid());
+    }
+
+    @Test
+    void versions_in_order_are_applied_and_a_redelivery_is_skipped() {
+        List<RecordedEvent> events = stream(3);
+
+        assertThat(apply(events.get(0))).isEqualTo(new StreamApplier.Outcome(1, false, 0));
+        assertThat(apply(events.get(1))).isEqualTo(new StreamApplier.Outcome(1, false, 0));
+        assertThat(apply(events.get(1))).isEqualTo(new StreamApplier.Outcome(0, true, 0));
+        assertThat(apply(events.get(2))).isEqualTo(new StreamApplier.Outcome(1, false, 0));
+
+        assertThat(applied().get(events.getFirst().streamId().value())).containsExactly(1, 2, 3);
+    }
+
+    @Test
+    void a_version_that_arrives_early_first_repairs_the_gap_from_the_store() {
+        List<RecordedEvent> events = stream(4);
+
+        assertThat(apply(events.get(2))).isEqualTo(new StreamApplier.Outcome(3, false, 2));
+        assertThat(apply(events.get(0)).duplicate()).isTrue();
+        assertThat(apply(events.get(1)).duplicate()).isTrue();
+        assertThat(apply(events.get(3))).isEqualTo(new StreamApplier.Outcome(1, false, 0));
+
+        assertThat(applied().get(events.getFirst().streamId().value())).containsExactly(1, 2, 3, 4);
+    }
+
+    @Test
+    void shuffled_duplicated_concurrent_deliveries_apply_every_version_once_in_order() {
+        List<List<RecordedEvent>> streams = new ArrayList<>();
+        List<RecordedEvent> deliveries = new ArrayList<>();
+        for (int s = 0; s < 6; s++) {
+            List<RecordedEvent> events = stream(8);
+            streams.add(events);
+            for (int copy = 0; copy < 3; copy++) {
+                deliveries.addAll(events);
+            }
+        }
+        Collections.shuffle(deliveries);
+
+        List<StreamApplier.Outcome> outcomes = Multi.createFrom().iterable(deliveries)
+                .onItem().transformToUni(event -> applier.apply(event)).merge(10)
+                .collect().asList().await().indefinitely();
+
+        assertThat(outcomes.stream().mapToInt(StreamApplier.Outcome::applied).sum()).isEqualTo(6 * 8);
+        Map<String, List<Integer>> applied = applied();
+        for (List<RecordedEvent> events : streams) {
+            assertThat(applied.get(events.getFirst().streamId().value())).as("in order, once each").containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
+        }
+    }
+
+    @Test
+    void when_the_handler_fails_nothing_of_that_event_is_recorded_and_a_retry_applies_it() {
+        List<RecordedEvent> events = stream(2);
+        apply(events.get(0));
+        StreamApplier failing = new StreamApplier(fx.store, subscriber, (tx, event) -> tx.connection()
+                .preparedQuery("insert into subscriber_test.applied (subscriber, stream_id, version) values ($1, $2, $3)")
+                .execute(Tuple.of(subscriber, event.streamId().value(), event.streamVersion()))
+                .chain(() -> Uni.createFrom().failure(new IllegalStateException("the view's database said no"))));
+
+        assertThatThrownBy(() -> failing.apply(events.get(1)).await().indefinitely()).hasMessage("the view's database said no");
+        assertThat(applied().get(events.getFirst().streamId().value())).containsExactly(1);
+
+        assertThat(apply(events.get(1))).isEqualTo(new StreamApplier.Outcome(1, false, 0));
+        assertThat(applied().get(events.getFirst().streamId().value())).containsExactly(1, 2);
+    }
+
+    private StreamApplier.Outcome apply(RecordedEvent event) {
+        return applier.apply(event).await().indefinitely();
+    }
+
+    private static List<RecordedEvent> stream(int events) {
+        StreamId stream = StoreFixture.newStream("subscribed");
+        return fx.store.inTransaction(tx -> fx.store.append(tx, stream, ExpectedVersion.NO_STREAM, StoreFixture.events(events, "s")))
+                .await().indefinitely().stream().map(StoredEvent::event).toList();
+    }
+
+    // Per stream, the versions the handler saw, in the order it saw them.
+    private Map<String, List<Integer>> applied() {
+        List<String[]> rows = new ArrayList<>();
+        fx.pool.preparedQuery("select stream_id, version from subscriber_test.applied where subscriber = $1 order by seq")
+                .execute(Tuple.of(subscriber)).await().indefinitely()
+                .forEach(row -> rows.add(new String[] {row.getString(0), Integer.toString(row.getInteger(1))}));
+        return rows.stream().collect(Collectors.groupingBy(r -> r[0], java.util.LinkedHashMap::new,
+                Collectors.mapping(r -> Integer.parseInt(r[1]), Collectors.toList())));
+    }
+}
