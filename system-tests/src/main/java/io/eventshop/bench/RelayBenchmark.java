@@ -66,25 +66,29 @@ public final class RelayBenchmark {
             double encodeRate = bodies.size() / ((System.nanoTime() - encoding) / 1e9);
             Checkpoint last = store.head().await().indefinitely();
             declare(amqp);
-            System.out.printf("eventshop relay benchmark, %s, %d cores, %,d events of ~%d bytes, fanout to %d durable classic queues,"
-                            + " confirm window %d%n", Instant.now(), Runtime.getRuntime().availableProcessors(), bodies.size(),
-                    bodies.getFirst().length, QUEUES.size(), WINDOW);
+            try {
+                System.out.printf("eventshop relay benchmark, %s, %d cores, %,d events of ~%d bytes, fanout to %d durable classic queues,"
+                                + " confirm window %d%n", Instant.now(), Runtime.getRuntime().availableProcessors(), bodies.size(),
+                        bodies.getFirst().length, QUEUES.size(), WINDOW);
 
-            double bareBefore = bare(amqp, bodies);
-            purge(amqp);
-            double relay = relay(store, vertx, amqp, last, bodies.size());
-            purge(amqp);
-            double bareAfter = bare(amqp, bodies);
-            purge(amqp);
-            double baseline = (bareBefore + bareAfter) / 2;
-            System.out.printf("%-34s %14s %14s %7s%n", "measurement", "eventshop ev/s", "baseline ev/s", "ratio");
-            System.out.printf("%-34s %,14.0f %,14.0f %7.2f%n", "relay publish, store to 3 queues", relay, baseline, relay / baseline);
-            System.out.printf("(encoding alone, one thread: %,.0f events/s)%n", encodeRate);
-            try (Channel channel = amqp.createChannel()) {
-                for (String queue : QUEUES) {
-                    channel.queueDelete(queue);
+                double bareBefore = bare(amqp, bodies);
+                purge(amqp);
+                double relay = relay(store, vertx, amqp, last, bodies.size());
+                purge(amqp);
+                double bareAfter = bare(amqp, bodies);
+                purge(amqp);
+                double baseline = (bareBefore + bareAfter) / 2;
+                System.out.printf("%-34s %14s %14s %7s%n", "measurement", "eventshop ev/s", "baseline ev/s", "ratio");
+                System.out.printf("%-34s %,14.0f %,14.0f %7.2f%n", "relay publish, store to 3 queues", relay, baseline, relay / baseline);
+                System.out.printf("(encoding alone, one thread: %,.0f events/s)%n", encodeRate);
+            } finally {
+                // Queues on the machine's broker outlive this process: remove them even when a run fails.
+                try (Channel channel = amqp.createChannel()) {
+                    for (String queue : QUEUES) {
+                        channel.queueDelete(queue);
+                    }
+                    channel.exchangeDelete(EXCHANGE);
                 }
-                channel.exchangeDelete(EXCHANGE);
             }
         } finally {
             pool.closeAndAwait();
