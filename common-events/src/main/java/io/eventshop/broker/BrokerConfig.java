@@ -28,8 +28,8 @@ public interface BrokerConfig {
     @WithDefault("/")
     String virtualHost();
 
-    /** Pause between attempts while the broker cannot be reached. */
-    @WithName("reconnect-interval")
+    /** How long one attempt to connect may take. */
+    @WithName("connection-timeout")
     @WithDefault("2s")
-    Duration reconnectInterval();
+    Duration connectionTimeout();
 }

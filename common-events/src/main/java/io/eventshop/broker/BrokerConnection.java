@@ -1,79 +1,71 @@
 package io.eventshop.broker;
 
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import io.eventshop.relay.BrokerConnectionSource;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.vertx.mutiny.core.Vertx;
-import io.vertx.mutiny.rabbitmq.RabbitMQClient;
-import io.vertx.rabbitmq.RabbitMQOptions;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.io.IOException;
+import java.util.concurrent.TimeoutException;
 import org.jboss.logging.Logger;
 
 /**
- * The service's own AMQP connection, kept open for as long as the service runs: readiness reports
- * it, and the relay publishes on it. The service starts even while the broker is down (the store
- * is the truth, the broker only the doorbell); this keeps trying every reconnect interval.
+ * The service's one AMQP connection: the relay publishes on it and readiness reports it. Opened at
+ * start-up and again on demand after it dropped. The service starts even while the broker is down
+ * (the store is the truth, the broker only the doorbell); the relay's retries re-open it.
  */
 @ApplicationScoped
-public class BrokerConnection {
+public class BrokerConnection implements BrokerConnectionSource {
 
     private static final Logger LOG = Logger.getLogger(BrokerConnection.class);
 
     @Inject
     BrokerConfig config;
-    @Inject
-    Vertx vertx;
 
-    private volatile RabbitMQClient client;
-    private volatile boolean stopping;
+    private volatile Connection connection;
 
     void onStart(@Observes StartupEvent start) {
-        connect();
-    }
-
-    void onStop(@Observes ShutdownEvent stop) {
-        stopping = true;
-        RabbitMQClient current = client;
-        if (current != null) {
-            current.stopAndAwait();
+        try {
+            get();
+            LOG.infof("connected to RabbitMQ at %s", address());
+        } catch (IOException | TimeoutException e) {
+            LOG.warnf("RabbitMQ at %s is not reachable (%s); the relay keeps trying every retry interval", address(), e.getMessage());
         }
     }
 
-    /** Whether the connection is open right now. */
-    public boolean isConnected() {
-        RabbitMQClient current = client;
-        return current != null && current.isConnected();
+    void onStop(@Observes ShutdownEvent stop) {
+        Connection current = connection;
+        if (current != null && current.isOpen()) {
+            try {
+                current.close();
+            } catch (IOException e) {
+                // shutting down: the broker drops the connection anyway
+            }
+        }
+    }
+
+    /** The open connection, opened (again) if it is not. Blocking: not for an event loop. */
+    @Override
+    public synchronized Connection get() throws IOException, TimeoutException {
+        if (connection == null || !connection.isOpen()) {
+            ConnectionFactory factory = new ConnectionFactory();
+            factory.setHost(config.host());
+            factory.setPort(config.port());
+            factory.setUsername(config.username());
+            factory.setPassword(config.password());
+            factory.setVirtualHost(config.virtualHost());
+            factory.setConnectionTimeout((int) config.connectionTimeout().toMillis());
+            // Users re-create channels after a failure; library recovery would replay them behind their back.
+            factory.setAutomaticRecoveryEnabled(false);
+            connection = factory.newConnection("eventshop");
+        }
+        return connection;
     }
 
     public String address() {
         return config.host() + ":" + config.port() + config.virtualHost();
-    }
-
-    private void connect() {
-        RabbitMQOptions options = new RabbitMQOptions()
-                .setHost(config.host())
-                .setPort(config.port())
-                .setUser(config.username())
-                .setPassword(config.password())
-                .setVirtualHost(config.virtualHost())
-                .setConnectionName("eventshop")
-                // After a first successful connect the Java client recovers lost connections itself.
-                .setAutomaticRecoveryEnabled(true)
-                .setNetworkRecoveryInterval(config.reconnectInterval().toMillis());
-        RabbitMQClient candidate = RabbitMQClient.create(vertx, options);
-        candidate.start().subscribe().with(
-                ok -> {
-                    client = candidate;
-                    LOG.infof("connected to RabbitMQ at %s", address());
-                },
-                failure -> {
-                    LOG.warnf("RabbitMQ at %s is not reachable (%s); retrying every %s", address(), failure.getMessage(),
-                            config.reconnectInterval());
-                    candidate.stop().subscribe().with(ignored -> { }, ignored -> { });
-                    if (!stopping) {
-                        vertx.setTimer(config.reconnectInterval().toMillis(), tick -> connect());
-                    }
-                });
     }
 }
