@@ -1,6 +1,7 @@
 package io.eventshop.events;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -10,7 +11,7 @@ import java.time.Instant;
 import java.util.UUID;
 
 /**
- * Payloads and metadata to and from their stored JSON. Thread-safe and usable without CDI.
+ * Payloads and metadata to and from their stored JSON; older schema versions are upcast on read. Thread-safe and usable without CDI.
  *
  * <p>Unknown payload fields are ignored on read: a producer may add an optional field without
  * breaking consumers that do not know it yet. Anything else incompatible bumps the schema version
@@ -40,17 +41,16 @@ public final class EventCodec {
      * The payload of a recorded event as its contract record.
      *
      * @throws UnknownEventTypeException if the type is not in {@link EventTypes}
-     * @throws UndecodableEventException if the schema version is not the current one or the JSON does not fit
+     * @throws UndecodableEventException if the JSON does not fit the contract, or an older schema version has no
+     *         upcaster ({@link Upcasters}) to the current one
      */
     public static DomainEvent decode(RecordedEvent recorded) {
         EventType<?> type = EventTypes.byName(recorded.type())
                 .orElseThrow(() -> new UnknownEventTypeException(recorded.type()));
-        if (recorded.schemaVersion() != type.schemaVersion()) {
-            throw new UndecodableEventException(recorded.type() + " has schema version " + recorded.schemaVersion()
-                    + ", this code reads version " + type.schemaVersion() + " and has no upcaster for it");
-        }
         try {
-            return required(JSON.readValue(recorded.data(), type.javaType()), "payload");
+            JsonNode payload = Upcasters.toCurrent(recorded.type(), recorded.schemaVersion(), type.schemaVersion(),
+                    JSON.readTree(recorded.data()));
+            return required(JSON.treeToValue(payload, type.javaType()), "payload");
         } catch (JsonProcessingException | IllegalArgumentException | NullPointerException e) {
             throw new UndecodableEventException("payload of " + recorded.eventId() + " (" + recorded.type()
                     + ") does not fit its contract: " + rootMessage(e), e);

@@ -27,7 +27,8 @@ import java.util.stream.Collectors;
  */
 @RegisterForReflection(targets = {
         Money.class, EventMetadata.class,
-        OrderPlaced.class, OrderLine.class, OrderConfirmed.class, OrderRejected.class, OrderCancelled.class,
+        OrderPlaced.class, OrderLine.class, OrderConfirmed.class, OrderRejected.class,
+        OrderCancelled.class, OrderCancelled.CancelledBy.class,
         ProductAdded.class, ProductPriceChanged.class, StockReplenished.class,
         StockReserved.class, ReservedLine.class, StockReservationRejected.class, LineRejection.class,
         LineRejection.Reason.class, StockReleased.class})
@@ -40,7 +41,7 @@ public final class EventTypes {
             new EventType<>("io.eventshop.order.placed", 1, OrderPlaced.class),
             new EventType<>("io.eventshop.order.confirmed", 1, OrderConfirmed.class),
             new EventType<>("io.eventshop.order.rejected", 1, OrderRejected.class),
-            new EventType<>("io.eventshop.order.cancelled", 1, OrderCancelled.class),
+            new EventType<>("io.eventshop.order.cancelled", 2, OrderCancelled.class),
             new EventType<>("io.eventshop.reservation.stock-reserved", 1, StockReserved.class),
             new EventType<>("io.eventshop.reservation.stock-reservation-rejected", 1, StockReservationRejected.class),
             new EventType<>("io.eventshop.reservation.stock-released", 1, StockReleased.class));

@@ -50,7 +50,7 @@ class EventCodecTest {
                         Money.of(2998, "EUR")),
                 new OrderConfirmed(orderId),
                 new OrderRejected(orderId, rejections),
-                new OrderCancelled(orderId),
+                new OrderCancelled(orderId, OrderCancelled.CancelledBy.SHOPPER),
                 new StockReserved(orderId, reserved),
                 new StockReservationRejected(orderId, rejections),
                 new StockReleased(orderId, reserved));
@@ -142,7 +142,7 @@ class EventCodecTest {
     void the_occurred_at_time_is_truncated_to_microseconds_the_stores_precision() {
         Instant withNanos = Instant.parse("2025-03-15T17:45:12.654321987Z");
 
-        NewEvent encoded = EventCodec.encode(new OrderCancelled(UUID.randomUUID()), METADATA, withNanos);
+        NewEvent encoded = EventCodec.encode(new OrderCancelled(UUID.randomUUID(), OrderCancelled.CancelledBy.ADMIN), METADATA, withNanos);
 
         assertThat(encoded.occurredAt()).isEqualTo(Instant.parse("2025-03-15T17:45:12.654321Z"));
         assertThat(new NewEvent(UUID.randomUUID(), "io.eventshop.order.cancelled", 1, "{}", METADATA, withNanos)
@@ -171,6 +171,33 @@ class EventCodecTest {
 
         assertThat(thrown).isNotNull().hasMessageContaining("io.eventshop.order.teleported");
         assertThat(thrown.type()).isEqualTo("io.eventshop.order.teleported");
+    }
+
+    @Test
+    void a_version_1_order_cancelled_is_upcast_to_the_current_contract() {
+        UUID orderId = UUID.randomUUID();
+        RecordedEvent recorded = recorded("io.eventshop.order.cancelled", 1, "{\"orderId\":\"%s\"}".formatted(orderId));
+
+        assertThat(EventCodec.decode(recorded))
+                .isEqualTo(new OrderCancelled(orderId, OrderCancelled.CancelledBy.SHOPPER));
+    }
+
+    @Test
+    void the_current_order_cancelled_is_read_as_written_and_not_upcast() {
+        UUID orderId = UUID.randomUUID();
+        RecordedEvent recorded = recorded("io.eventshop.order.cancelled", 2,
+                "{\"orderId\":\"%s\",\"cancelledBy\":\"ADMIN\"}".formatted(orderId));
+
+        assertThat(EventCodec.decode(recorded)).isEqualTo(new OrderCancelled(orderId, OrderCancelled.CancelledBy.ADMIN));
+    }
+
+    @Test
+    void a_version_1_payload_that_is_not_an_object_is_undecodable_not_a_crash() {
+        RecordedEvent recorded = recorded("io.eventshop.order.cancelled", 1, "[1,2]");
+
+        assertThatThrownBy(() -> EventCodec.decode(recorded))
+                .isInstanceOf(UndecodableEventException.class)
+                .hasMessageContaining("not a JSON object");
     }
 
     @ParameterizedTest

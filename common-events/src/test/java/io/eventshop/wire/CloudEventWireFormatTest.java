@@ -208,4 +208,20 @@ class CloudEventWireFormatTest {
         return new RecordedEvent(event.eventId(), event.streamId(), event.streamVersion(), event.type(),
                 event.schemaVersion(), event.data(), metadata, event.occurredAt());
     }
+
+    // --- messages from older producers ----------------------------------------------------------
+
+    @Test
+    void a_version_1_order_cancelled_message_from_an_older_producer_reads_as_the_current_contract() throws IOException {
+        byte[] body;
+        try (var in = getClass().getResourceAsStream("/wire-legacy/io.eventshop.order.cancelled.v1.json")) {
+            assertThat(in).as("legacy golden file").isNotNull();
+            body = in.readAllBytes();
+        }
+
+        RecordedEvent received = CloudEventCodec.decode(body);
+
+        assertThat(received.schemaVersion()).isEqualTo(1);
+        assertThat(EventCodec.decode(received)).isEqualTo(GoldenEvents.of("io.eventshop.order.cancelled").payload());
+    }
 }

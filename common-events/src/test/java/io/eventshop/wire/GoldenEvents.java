@@ -110,7 +110,7 @@ final class GoldenEvents {
                 golden(ORDER_REJECTED_ID, new OrderRejected(REJECTED_ORDER, rejections),
                         2, placedRejected.causedBy(RESERVATION_REJECTED_ID, "order-service"),
                         "2025-03-15T18:02:44.222222Z"),
-                golden(ORDER_CANCELLED_ID, new OrderCancelled(ORDER),
+                golden(ORDER_CANCELLED_ID, new OrderCancelled(ORDER, OrderCancelled.CancelledBy.SHOPPER),
                         3, cancelled, "2025-03-16T08:00:00.000007Z"),
                 golden(STOCK_RESERVED_ID, new StockReserved(ORDER, reserved),
                         1, placed.causedBy(ORDER_PLACED_ID, "inventory-service"), "2025-03-15T17:45:12.801234Z"),
