@@ -6,6 +6,7 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.ConfirmListener;
 import io.eventshop.store.StoredEvent;
 import io.eventshop.wire.CloudEventCodec;
+import io.eventshop.wire.Exchanges;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Date;
@@ -22,7 +23,6 @@ import java.util.concurrent.TimeoutException;
  */
 final class Publisher implements AutoCloseable {
 
-    static final String EXCHANGE_PREFIX = "eventshop.";
 
     private final BrokerConnectionSource connection;
     private final String exchange;
@@ -37,7 +37,7 @@ final class Publisher implements AutoCloseable {
     }
 
     static String exchangeFor(String category) {
-        return EXCHANGE_PREFIX + category;
+        return Exchanges.forCategory(category);
     }
 
     /**

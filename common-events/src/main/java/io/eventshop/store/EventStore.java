@@ -210,6 +210,16 @@ public final class EventStore {
     }
 
     /**
+     * Versions {@code fromVersion..toVersion} of one stream, read inside {@code tx}: for work that
+     * already holds a transaction and must not wait for a second connection from the same pool.
+     */
+    public Uni<List<StoredEvent>> readStream(StoreTransaction tx, StreamId stream, int fromVersion, int toVersion) {
+        return tx.connection().preparedQuery(READ_STREAM)
+                .execute(Tuple.of(stream.value(), Math.max(fromVersion, 1), Math.max(0, toVersion - Math.max(fromVersion, 1) + 1)))
+                .map(EventStore::toStoredEvents);
+    }
+
+    /**
      * The position of the newest event below the horizon ({@link Checkpoint#START} for an empty
      * store). A reader that starts here sees every event committed from now on, and none before:
      * transactions still open sort after it.

@@ -1,87 +1,265 @@
 package io.eventshop.subscriber;
 
+import io.eventshop.events.DomainEvent;
+import io.eventshop.store.Checkpoint;
 import io.eventshop.store.EventStore;
 import io.eventshop.store.RecordedEvent;
 import io.eventshop.store.StoreTransaction;
 import io.eventshop.store.StoredEvent;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
- * The subscriber protocol for one event (DESIGN.md, Subscribers): in one transaction, lock the
- * subscriber's row for the event's stream, then skip a duplicate, or repair a gap from the store
- * and apply the missing versions first, run the handler, advance the row, commit. Whatever the
- * broker does (duplicates, reordering, loss) and however many replicas or catch-up readers race,
- * the handler sees each version of a stream exactly once and in order.
+ * The subscriber protocol (DESIGN.md, Subscribers): in one transaction, lock the subscriber's row for
+ * each stream involved, then skip duplicates, repair gaps from the store (the missing versions are
+ * applied first), run the handlers, advance the rows, commit. Whatever the broker does (duplicates,
+ * reordering, loss) and however many replicas or catch-up readers race, a handler sees each version
+ * of a stream exactly once and in order. A parked stream (one of its events is dead-lettered) is not
+ * applied at all until an admin redrives or skips.
+ *
+ * <p>{@link #apply} serves the live path, one message at a time; {@link #applyPage} serves catch-up
+ * and replay, one transaction per page with set-based bookkeeping.
  */
-public final class StreamApplier {
+final class StreamApplier {
 
     private static final String ENSURE_ROW = "insert into event_store.subscriber_streams (subscriber, stream_id, last_version)"
             + " values ($1, $2, 0) on conflict do nothing";
-    private static final String LOCK_ROW = "select last_version from event_store.subscriber_streams"
+    private static final String LOCK_ROW = "select last_version, parked_version from event_store.subscriber_streams"
             + " where subscriber = $1 and stream_id = $2 for update";
     private static final String ADVANCE = "update event_store.subscriber_streams set last_version = $3"
             + " where subscriber = $1 and stream_id = $2";
+    private static final String ENSURE_ROWS = "insert into event_store.subscriber_streams (subscriber, stream_id, last_version)"
+            + " select $1, s, 0 from unnest($2::text[]) s on conflict do nothing";
+    // Sorted, so two pages (two replicas' catch-up readers) lock their rows in one order: no deadlock.
+    private static final String LOCK_ROWS = "select stream_id, last_version, parked_version from event_store.subscriber_streams"
+            + " where subscriber = $1 and stream_id = any($2::text[]) order by stream_id for update";
+    private static final String ADVANCE_ROWS = "update event_store.subscriber_streams s set last_version = v.last"
+            + " from unnest($2::text[], $3::int[]) v(stream_id, last) where s.subscriber = $1 and s.stream_id = v.stream_id";
 
-    /** What applying one event did. */
-    public record Outcome(int applied, boolean duplicate, int repaired) {
+    /** What applying one event did. {@code parked}: its stream waits for a dead letter's redrive. */
+    record Outcome(int applied, boolean duplicate, int repaired, boolean parked) {
+    }
+
+    /** What applying a page did. */
+    record PageOutcome(int applied, int duplicates, int repaired, int parked, int ignored) {
+    }
+
+    /** A failure while applying {@link #event()}: the event to dead-letter if the failure is not transient. */
+    static final class EventFailedException extends RuntimeException {
+
+        private final transient RecordedEvent event;
+
+        EventFailedException(RecordedEvent event, Throwable cause) {
+            super(event.streamId() + " version " + event.streamVersion() + " (" + event.type() + "): " + cause.getMessage(), cause);
+            this.event = event;
+        }
+
+        RecordedEvent event() {
+            return event;
+        }
     }
 
     private final EventStore store;
-    private final String subscriber;
-    private final EventHandler handler;
+    private final Subscription subscription;
+    private final SubscriberCheckpoints checkpoints;
 
-    public StreamApplier(EventStore store, String subscriber, EventHandler handler) {
+    StreamApplier(EventStore store, Subscription subscription, SubscriberCheckpoints checkpoints) {
         this.store = store;
-        this.subscriber = subscriber;
-        this.handler = handler;
+        this.subscription = subscription;
+        this.checkpoints = checkpoints;
     }
 
     /** Applies {@code event} (and any versions of its stream missing before it) in one transaction. */
-    public Uni<Outcome> apply(RecordedEvent event) {
-        return store.inTransaction(tx -> lock(tx, event).flatMap(last -> switch (StreamGuard.decide(last, event.streamVersion())) {
-            case StreamGuard.Duplicate duplicate -> Uni.createFrom().item(new Outcome(0, true, 0));
-            case StreamGuard.Apply next -> handleInOrder(tx, List.of(event)).replaceWith(new Outcome(1, false, 0));
-            case StreamGuard.RepairGap gap -> missing(event, gap)
-                    .flatMap(repairs -> handleInOrder(tx, append(repairs, event))
-                            .replaceWith(new Outcome(repairs.size() + 1, false, repairs.size())));
+    Uni<Outcome> apply(RecordedEvent event) {
+        return store.inTransaction(tx -> lock(tx, event).flatMap(row -> {
+            if (row.parkedVersion() != null && event.streamVersion() > row.lastVersion()) {
+                return Uni.createFrom().item(new Outcome(0, false, 0, true));
+            }
+            return switch (StreamGuard.decide(row.lastVersion(), event.streamVersion())) {
+                case StreamGuard.Duplicate duplicate -> Uni.createFrom().item(new Outcome(0, true, 0, false));
+                case StreamGuard.Apply next -> applyInOrder(tx, List.of(event)).replaceWith(new Outcome(1, false, 0, false));
+                case StreamGuard.RepairGap gap -> missing(tx, event, gap.fromVersion(), gap.toVersion())
+                        .flatMap(repairs -> applyInOrder(tx, concat(repairs, event))
+                                .replaceWith(new Outcome(repairs.size() + 1, false, repairs.size(), false)));
+            };
         }));
     }
 
-    private Uni<Integer> lock(StoreTransaction tx, RecordedEvent event) {
-        Tuple key = Tuple.of(subscriber, event.streamId().value());
-        return tx.connection().preparedQuery(ENSURE_ROW).execute(key)
-                .chain(() -> tx.connection().preparedQuery(LOCK_ROW).execute(key))
-                .map(rows -> rows.iterator().next().getInteger(0));
+    /**
+     * Applies a page read from {@code category} in store order, and moves the subscriber's checkpoint
+     * for the category to the page's end, in one transaction.
+     */
+    Uni<PageOutcome> applyPage(String category, List<StoredEvent> page) {
+        if (page.isEmpty()) {
+            return Uni.createFrom().item(new PageOutcome(0, 0, 0, 0, 0));
+        }
+        String[] streams = page.stream().map(e -> e.streamId().value()).distinct().sorted().toArray(String[]::new);
+        Checkpoint end = page.getLast().position();
+        return store.inTransaction(tx -> tx.connection().preparedQuery(ENSURE_ROWS).execute(Tuple.of(subscription.name(), streams))
+                .chain(() -> tx.connection().preparedQuery(LOCK_ROWS).execute(Tuple.of(subscription.name(), streams)))
+                .map(StreamApplier::streamRows)
+                .chain(rows -> plan(page, rows))
+                .chain(plan -> resolveGaps(tx, plan.items())
+                        .chain(events -> handleAll(tx, events).map(ignored -> new PageOutcome(
+                                events.size() - ignored, plan.duplicates(), events.size() - plan.incoming(), plan.parked(), ignored)))
+                        .call(() -> advance(tx, plan.lastVersions())))
+                .call(() -> checkpoints.save(tx, category, end)));
     }
 
-    // The versions between the last applied and the incoming one, committed in the store before it.
-    private Uni<List<RecordedEvent>> missing(RecordedEvent event, StreamGuard.RepairGap gap) {
-        return store.readStream(event.streamId(), gap.fromVersion())
-                .select().first(gap.toVersion() - gap.fromVersion() + 1)
-                .map(StoredEvent::event)
-                .collect().asList()
-                .invoke(found -> {
-                    if (found.size() != gap.toVersion() - gap.fromVersion() + 1) {
-                        throw new IllegalStateException(event.streamId() + " lacks versions " + gap.fromVersion() + ".."
-                                + gap.toVersion() + " in the store, but version " + event.streamVersion() + " arrived");
-                    }
+    // --- one event ------------------------------------------------------------------------------
+
+    private Uni<StreamRow> lock(StoreTransaction tx, RecordedEvent event) {
+        Tuple key = Tuple.of(subscription.name(), event.streamId().value());
+        return tx.connection().preparedQuery(ENSURE_ROW).execute(key)
+                .chain(() -> tx.connection().preparedQuery(LOCK_ROW).execute(key))
+                .map(rows -> {
+                    Row row = rows.iterator().next();
+                    return new StreamRow(row.getInteger(0), row.getInteger(1));
                 });
     }
 
     // One after another, each version after the previous one's handler finished; then advance once.
-    private Uni<Void> handleInOrder(StoreTransaction tx, List<RecordedEvent> events) {
+    private Uni<Void> applyInOrder(StoreTransaction tx, List<RecordedEvent> events) {
         return Multi.createFrom().iterable(events)
-                .onItem().transformToUniAndConcatenate(event -> handler.handle(tx, event))
+                .onItem().transformToUniAndConcatenate(event -> envelope(event)
+                        .map(envelope -> subscription.handle(tx, envelope)
+                                .onFailure().transform(failure -> new EventFailedException(event, failure)))
+                        .orElse(Uni.createFrom().voidItem()))
                 .collect().last()
-                .chain(() -> tx.connection().preparedQuery(ADVANCE)
-                        .execute(Tuple.of(subscriber, events.getLast().streamId().value(), events.getLast().streamVersion())))
+                .chain(() -> tx.connection().preparedQuery(ADVANCE).execute(Tuple.of(subscription.name(),
+                        events.getLast().streamId().value(), events.getLast().streamVersion())))
                 .replaceWithVoid();
     }
 
-    private static List<RecordedEvent> append(List<RecordedEvent> first, RecordedEvent last) {
-        return java.util.stream.Stream.concat(first.stream(), java.util.stream.Stream.of(last)).toList();
+    // --- a page ---------------------------------------------------------------------------------
+
+    private record StreamRow(int lastVersion, Integer parkedVersion) {
+    }
+
+    /** An event to apply, or the versions of a stream to fetch from the store before the next one. */
+    private sealed interface Item {
+    }
+
+    private record Incoming(RecordedEvent event) implements Item {
+    }
+
+    private record Gap(RecordedEvent before, int fromVersion, int toVersion) implements Item {
+    }
+
+    private record Plan(List<Item> items, Map<String, Integer> lastVersions, int incoming, int duplicates, int parked) {
+    }
+
+    private static Map<String, StreamRow> streamRows(io.vertx.mutiny.sqlclient.RowSet<Row> rows) {
+        Map<String, StreamRow> byStream = new HashMap<>();
+        for (Row row : rows) {
+            byStream.put(row.getString(0), new StreamRow(row.getInteger(1), row.getInteger(2)));
+        }
+        return byStream;
+    }
+
+    // The whole protocol in memory, over the locked rows: the same decisions apply() makes, per event.
+    private static Uni<Plan> plan(List<StoredEvent> page, Map<String, StreamRow> rows) {
+        Map<String, Integer> last = new HashMap<>();
+        rows.forEach((stream, row) -> last.put(stream, row.lastVersion()));
+        Map<String, Integer> advanced = new HashMap<>();
+        List<Item> items = new ArrayList<>();
+        int incoming = 0;
+        int duplicates = 0;
+        int parked = 0;
+        for (StoredEvent stored : page) {
+            RecordedEvent event = stored.event();
+            String stream = event.streamId().value();
+            int lastVersion = last.get(stream);
+            StreamRow row = rows.get(stream);
+            if (row.parkedVersion() != null && event.streamVersion() > lastVersion) {
+                parked++;
+                continue;
+            }
+            switch (StreamGuard.decide(lastVersion, event.streamVersion())) {
+                case StreamGuard.Duplicate duplicate -> {
+                    duplicates++;
+                    continue;
+                }
+                case StreamGuard.Apply next -> items.add(new Incoming(event));
+                case StreamGuard.RepairGap gap -> {
+                    items.add(new Gap(event, gap.fromVersion(), gap.toVersion()));
+                    items.add(new Incoming(event));
+                }
+            }
+            incoming++;
+            last.put(stream, event.streamVersion());
+            advanced.put(stream, event.streamVersion());
+        }
+        return Uni.createFrom().item(new Plan(items, advanced, incoming, duplicates, parked));
+    }
+
+    // Gaps are rare on catch-up (a stream's versions can commit out of transaction-id order); each costs one read.
+    private Uni<List<RecordedEvent>> resolveGaps(StoreTransaction tx, List<Item> items) {
+        return Multi.createFrom().iterable(items)
+                .onItem().transformToUniAndConcatenate(item -> switch (item) {
+                    case Incoming in -> Uni.createFrom().item(List.of(in.event()));
+                    case Gap gap -> missing(tx, gap.before(), gap.fromVersion(), gap.toVersion());
+                })
+                .collect().in(ArrayList<RecordedEvent>::new, List::addAll)
+                .map(List::copyOf);
+    }
+
+    // Decodes every event first (poison names its event), then hands the page to the subscription.
+    private Uni<Integer> handleAll(StoreTransaction tx, List<RecordedEvent> events) {
+        List<Envelope<DomainEvent>> envelopes = new ArrayList<>(events.size());
+        for (RecordedEvent event : events) {
+            try {
+                envelope(event).ifPresent(envelopes::add);
+            } catch (EventFailedException poison) {
+                return Uni.createFrom().failure(poison);
+            }
+        }
+        int ignored = events.size() - envelopes.size();
+        return subscription.handleAll(tx, envelopes).replaceWith(ignored);
+    }
+
+    private Uni<Void> advance(StoreTransaction tx, Map<String, Integer> lastVersions) {
+        if (lastVersions.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        String[] streams = lastVersions.keySet().toArray(String[]::new);
+        Integer[] versions = Stream.of(streams).map(lastVersions::get).toArray(Integer[]::new);
+        return tx.connection().preparedQuery(ADVANCE_ROWS).execute(Tuple.of(subscription.name(), streams, versions)).replaceWithVoid();
+    }
+
+    // --- shared ---------------------------------------------------------------------------------
+
+    private Optional<Envelope<DomainEvent>> envelope(RecordedEvent event) {
+        try {
+            return subscription.envelope(event);
+        } catch (RuntimeException poison) {
+            throw new EventFailedException(event, poison);
+        }
+    }
+
+    // The versions between the last applied and the incoming one, committed in the store before it.
+    // Read on the transaction's own connection: waiting for a second one could exhaust the pool.
+    private Uni<List<RecordedEvent>> missing(StoreTransaction tx, RecordedEvent event, int fromVersion, int toVersion) {
+        int count = toVersion - fromVersion + 1;
+        return store.readStream(tx, event.streamId(), fromVersion, toVersion)
+                .map(found -> {
+                    if (found.size() != count) {
+                        throw new IllegalStateException(event.streamId() + " lacks versions " + fromVersion + ".."
+                                + toVersion + " in the store, but version " + event.streamVersion() + " arrived");
+                    }
+                    return found.stream().map(StoredEvent::event).toList();
+                });
+    }
+
+    private static List<RecordedEvent> concat(List<RecordedEvent> first, RecordedEvent last) {
+        return Stream.concat(first.stream(), Stream.of(last)).toList();
     }
 }

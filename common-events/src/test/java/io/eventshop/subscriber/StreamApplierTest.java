@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.eventshop.events.StreamId;
+import io.eventshop.events.order.OrderConfirmed;
 import io.eventshop.store.ExpectedVersion;
 import io.eventshop.store.RecordedEvent;
+import io.eventshop.store.StoreTransaction;
 import io.eventshop.store.StoredEvent;
 import io.eventshop.testing.StoreFixture;
 import io.smallrye.mutiny.Multi;
@@ -15,7 +17,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,21 +52,18 @@ class StreamApplierTest {
     // The handler records what it saw in the same transaction; the unique key makes a double apply fail loudly.
     @BeforeEach
     void subscriber() {
-        subscriber = "test." + UUID.randomUUID();
-        applier = new StreamApplier(fx.store, subscriber, (tx, event) -> tx.connection()
-                .preparedQuery("insert into subscriber_test.applied (subscriber, stream_id, version) values ($1, $2, $3)")
-                .execute(Tuple.of(subscriber, event.streamId().value(), event.streamVersion()))
-                .replaceWithVoid());
+        subscriber = "test." + StoreFixture.newCategory("applier");
+        applier = applier((tx, event) -> record(tx, event));
     }
 
     @Test
     void versions_in_order_are_applied_and_a_redelivery_is_skipped() {
         List<RecordedEvent> events = stream(3);
 
-        assertThat(apply(events.get(0))).isEqualTo(new StreamApplier.Outcome(1, false, 0));
-        assertThat(apply(events.get(1))).isEqualTo(new StreamApplier.Outcome(1, false, 0));
-        assertThat(apply(events.get(1))).isEqualTo(new StreamApplier.Outcome(0, true, 0));
-        assertThat(apply(events.get(2))).isEqualTo(new StreamApplier.Outcome(1, false, 0));
+        assertThat(apply(events.get(0))).isEqualTo(new StreamApplier.Outcome(1, false, 0, false));
+        assertThat(apply(events.get(1))).isEqualTo(new StreamApplier.Outcome(1, false, 0, false));
+        assertThat(apply(events.get(1))).isEqualTo(new StreamApplier.Outcome(0, true, 0, false));
+        assertThat(apply(events.get(2))).isEqualTo(new StreamApplier.Outcome(1, false, 0, false));
 
         assertThat(applied().get(events.getFirst().streamId().value())).containsExactly(1, 2, 3);
     }
@@ -74,10 +72,10 @@ class StreamApplierTest {
     void a_version_that_arrives_early_first_repairs_the_gap_from_the_store() {
         List<RecordedEvent> events = stream(4);
 
-        assertThat(apply(events.get(2))).isEqualTo(new StreamApplier.Outcome(3, false, 2));
+        assertThat(apply(events.get(2))).isEqualTo(new StreamApplier.Outcome(3, false, 2, false));
         assertThat(apply(events.get(0)).duplicate()).isTrue();
         assertThat(apply(events.get(1)).duplicate()).isTrue();
-        assertThat(apply(events.get(3))).isEqualTo(new StreamApplier.Outcome(1, false, 0));
+        assertThat(apply(events.get(3))).isEqualTo(new StreamApplier.Outcome(1, false, 0, false));
 
         assertThat(applied().get(events.getFirst().streamId().value())).containsExactly(1, 2, 3, 4);
     }
@@ -110,15 +108,15 @@ class StreamApplierTest {
     void when_the_handler_fails_nothing_of_that_event_is_recorded_and_a_retry_applies_it() {
         List<RecordedEvent> events = stream(2);
         apply(events.get(0));
-        StreamApplier failing = new StreamApplier(fx.store, subscriber, (tx, event) -> tx.connection()
-                .preparedQuery("insert into subscriber_test.applied (subscriber, stream_id, version) values ($1, $2, $3)")
-                .execute(Tuple.of(subscriber, event.streamId().value(), event.streamVersion()))
+        StreamApplier failing = applier((tx, event) -> record(tx, event)
                 .chain(() -> Uni.createFrom().failure(new IllegalStateException("the view's database said no"))));
 
-        assertThatThrownBy(() -> failing.apply(events.get(1)).await().indefinitely()).hasMessage("the view's database said no");
+        assertThatThrownBy(() -> failing.apply(events.get(1)).await().indefinitely())
+                .isInstanceOf(StreamApplier.EventFailedException.class)
+                .hasRootCauseMessage("the view's database said no");
         assertThat(applied().get(events.getFirst().streamId().value())).containsExactly(1);
 
-        assertThat(apply(events.get(1))).isEqualTo(new StreamApplier.Outcome(1, false, 0));
+        assertThat(apply(events.get(1))).isEqualTo(new StreamApplier.Outcome(1, false, 0, false));
         assertThat(applied().get(events.getFirst().streamId().value())).containsExactly(1, 2);
     }
 
@@ -126,9 +124,21 @@ class StreamApplierTest {
         return applier.apply(event).await().indefinitely();
     }
 
+    private StreamApplier applier(Handler<OrderConfirmed> handler) {
+        Subscription subscription = Subscription.view(subscriber, "subscribed").on(OrderConfirmed.class, handler).build();
+        return new StreamApplier(fx.store, subscription, new SubscriberCheckpoints(fx.store, subscription));
+    }
+
+    private Uni<Void> record(StoreTransaction tx, Envelope<OrderConfirmed> event) {
+        return tx.connection()
+                .preparedQuery("insert into subscriber_test.applied (subscriber, stream_id, version) values ($1, $2, $3)")
+                .execute(Tuple.of(subscriber, event.streamId().value(), event.streamVersion()))
+                .replaceWithVoid();
+    }
+
     private static List<RecordedEvent> stream(int events) {
         StreamId stream = StoreFixture.newStream("subscribed");
-        return fx.store.inTransaction(tx -> fx.store.append(tx, stream, ExpectedVersion.NO_STREAM, StoreFixture.events(events, "s")))
+        return fx.store.inTransaction(tx -> fx.store.append(tx, stream, ExpectedVersion.NO_STREAM, SubscriberFixture.confirmations(events)))
                 .await().indefinitely().stream().map(StoredEvent::event).toList();
     }
 

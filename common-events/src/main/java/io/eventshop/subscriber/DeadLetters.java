@@ -1,0 +1,151 @@
+package io.eventshop.subscriber;
+
+import io.eventshop.store.EventStore;
+import io.eventshop.store.RecordedEvent;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Dead letters in Postgres ({@code event_store.dead_letters}): recording one parks the event's stream
+ * for its subscriber in the same transaction; resolving one (redrive or skip) un-parks it.
+ */
+final class DeadLetters {
+
+    private static final String COLUMNS = "id, subscriber, event_id, stream_id, stream_version, type, reason, attempts, body,"
+            + " status, first_failed_at, last_failed_at, resolved_at";
+    private static final String ENSURE_ROW = "insert into event_store.subscriber_streams (subscriber, stream_id, last_version)"
+            + " values ($1, $2, 0) on conflict do nothing";
+    private static final String LOCK_ROW = "select last_version, parked_version from event_store.subscriber_streams"
+            + " where subscriber = $1 and stream_id = $2 for update";
+    private static final String PARK = "update event_store.subscriber_streams set parked_version = $3"
+            + " where subscriber = $1 and stream_id = $2";
+    private static final String RECORD = "insert into event_store.dead_letters"
+            + " (subscriber, event_id, stream_id, stream_version, type, reason, attempts, body) values ($1, $2, $3, $4, $5, $6, $7, $8)"
+            + " on conflict (subscriber, event_id) where status = 'OPEN' and event_id is not null"
+            + " do update set attempts = greatest(dead_letters.attempts, excluded.attempts), reason = excluded.reason, last_failed_at = now()"
+            + " returning id, xmax = 0";
+    private static final String LIST = "select " + COLUMNS + " from event_store.dead_letters"
+            + " where subscriber = any($1::text[]) and ($2::text is null or status = $2) and id > $3 order by id limit $4";
+    private static final String FIND = "select " + COLUMNS + " from event_store.dead_letters where id = $1";
+    private static final String LOCK_LETTER = "select " + COLUMNS + " from event_store.dead_letters where id = $1 for update";
+    private static final String RESOLVE = "update event_store.dead_letters set status = $2, resolved_at = now() where id = $1";
+    private static final String UNPARK = "update event_store.subscriber_streams"
+            + " set parked_version = null, last_version = greatest(last_version, $4)"
+            + " where subscriber = $1 and stream_id = $2 and parked_version = $3";
+    private static final String COUNT_OPEN = "select count(*) from event_store.dead_letters where subscriber = $1 and status = 'OPEN'";
+
+    /** A dead letter written: {@code created} false when it was already open (another path gave up on it too). */
+    record Recorded(long id, boolean created) {
+    }
+
+    /** Why a dead letter cannot be resolved. */
+    static final class NotOpenException extends RuntimeException {
+        NotOpenException(DeadLetter letter) {
+            super("dead letter " + letter.id() + " is already " + letter.status().name().toLowerCase());
+        }
+    }
+
+    private final EventStore store;
+
+    DeadLetters(EventStore store) {
+        this.store = store;
+    }
+
+    /**
+     * Dead-letters {@code event} for {@code subscriber} and parks its stream, unless the subscriber has
+     * applied it meanwhile (then there is nothing to give up on).
+     *
+     * @return the dead letter, or empty when the event was applied after all
+     */
+    Uni<Optional<Recorded>> park(String subscriber, RecordedEvent event, String reason, int attempts, String body) {
+        Tuple key = Tuple.of(subscriber, event.streamId().value());
+        return store.inTransaction(tx -> tx.connection().preparedQuery(ENSURE_ROW).execute(key)
+                .chain(() -> tx.connection().preparedQuery(LOCK_ROW).execute(key))
+                .chain(rows -> {
+                    Row row = rows.iterator().next();
+                    if (row.getInteger(0) >= event.streamVersion()) {
+                        return Uni.createFrom().item(Optional.<Recorded>empty());
+                    }
+                    Uni<?> park = row.getInteger(1) == null
+                            ? tx.connection().preparedQuery(PARK).execute(Tuple.of(subscriber, event.streamId().value(), event.streamVersion()))
+                            : Uni.createFrom().voidItem();
+                    return park.chain(() -> tx.connection().preparedQuery(RECORD).execute(Tuple.tuple(List.of(
+                                    subscriber, event.eventId(), event.streamId().value(), event.streamVersion(), event.type(),
+                                    reason, attempts, body))))
+                            .map(ids -> Optional.of(recorded(ids.iterator().next())));
+                }));
+    }
+
+    /** Records a message that is not an event at all; no stream to park (the store's copy, if any, is applied by catch-up). */
+    Uni<Recorded> recordUnreadable(String subscriber, String reason, String body) {
+        return store.inTransaction(tx -> tx.connection().preparedQuery(RECORD)
+                .execute(Tuple.tuple(Arrays.asList(subscriber, null, null, null, null, reason, 1, body)))
+                .map(ids -> recorded(ids.iterator().next())));
+    }
+
+    private static Recorded recorded(Row row) {
+        return new Recorded(row.getLong(0), row.getBoolean(1));
+    }
+
+    Uni<List<DeadLetter>> list(List<String> subscribers, DeadLetter.Status status, long afterId, int limit) {
+        return store.inTransaction(tx -> tx.connection().preparedQuery(LIST)
+                .execute(Tuple.of(subscribers.toArray(String[]::new), status == null ? null : status.name(), afterId, limit))
+                .map(rows -> {
+                    List<DeadLetter> letters = new ArrayList<>();
+                    rows.forEach(row -> letters.add(read(row)));
+                    return letters;
+                }));
+    }
+
+    Uni<Optional<DeadLetter>> find(long id) {
+        return store.inTransaction(tx -> tx.connection().preparedQuery(FIND).execute(Tuple.of(id))
+                .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(read(rows.iterator().next()))));
+    }
+
+    Uni<Long> countOpen(String subscriber) {
+        return store.inTransaction(tx -> tx.connection().preparedQuery(COUNT_OPEN).execute(Tuple.of(subscriber))
+                .map(rows -> rows.iterator().next().getLong(0)));
+    }
+
+    /**
+     * Marks an open dead letter redriven or skipped and un-parks its stream; skipping also counts the
+     * event as applied. The caller then applies the stream's waiting events through the normal path.
+     *
+     * @throws NotOpenException (as the Uni's failure) when it was already resolved
+     */
+    Uni<DeadLetter> resolve(DeadLetter letter, DeadLetter.Status outcome) {
+        return store.inTransaction(tx -> tx.connection().preparedQuery(LOCK_LETTER).execute(Tuple.of(letter.id()))
+                .chain(rows -> {
+                    DeadLetter current = read(rows.iterator().next());
+                    if (current.status() != DeadLetter.Status.OPEN) {
+                        return Uni.createFrom().failure(new NotOpenException(current));
+                    }
+                    Uni<?> unpark = current.streamId() == null ? Uni.createFrom().voidItem()
+                            : tx.connection().preparedQuery(UNPARK).execute(Tuple.of(current.subscriber(), current.streamId(),
+                                    current.streamVersion(),
+                                    outcome == DeadLetter.Status.SKIPPED ? current.streamVersion() : 0));
+                    return unpark.chain(() -> tx.connection().preparedQuery(RESOLVE).execute(Tuple.of(current.id(), outcome.name())))
+                            .chain(() -> tx.connection().preparedQuery(FIND).execute(Tuple.of(current.id())))
+                            .map(after -> read(after.iterator().next()));
+                }));
+    }
+
+    private static DeadLetter read(Row row) {
+        return new DeadLetter(row.getLong("id"), row.getString("subscriber"), row.getUUID("event_id"), row.getString("stream_id"),
+                row.getInteger("stream_version"), row.getString("type"), row.getString("reason"), row.getInteger("attempts"),
+                row.getString("body"), DeadLetter.Status.valueOf(row.getString("status")),
+                instant(row.getOffsetDateTime("first_failed_at")), instant(row.getOffsetDateTime("last_failed_at")),
+                instant(row.getOffsetDateTime("resolved_at")));
+    }
+
+    private static Instant instant(OffsetDateTime time) {
+        return time == null ? null : time.toInstant();
+    }
+}

@@ -1,0 +1,420 @@
+package io.eventshop.subscriber;
+
+import io.eventshop.events.UndecodableEventException;
+import io.eventshop.relay.BrokerConnectionSource;
+import io.eventshop.store.Checkpoint;
+import io.eventshop.store.EventStore;
+import io.eventshop.store.RecordedEvent;
+import io.eventshop.store.StoredEvent;
+import io.eventshop.wire.CloudEventCodec;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Tuple;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import org.jboss.logging.Logger;
+
+/**
+ * One subscription at work: a live consumer per category queue, and a catch-up reader that tails the
+ * store from the subscriber's checkpoints at start-up, after a consumer was re-opened and every
+ * catch-up interval, applying in pages whatever the broker never delivered. Both go through the
+ * same protocol ({@link StreamApplier}), so they can race freely.
+ *
+ * <p>Failures: transient ones are retried without limit (with backoff), a failing handler a bounded
+ * number of times, and then the event is dead-lettered in Postgres and its stream parked; an
+ * undecodable or unknown event is dead-lettered at once. Nothing blocks the queue: each delivery is
+ * settled on its own, and a parked stream's later events are acknowledged without being applied
+ * (they are re-read from the store when the dead letter is redriven or skipped).
+ */
+public final class Subscriber implements AutoCloseable {
+
+    public enum State { STARTING, CATCHING_UP, LIVE, DEGRADED, STOPPED }
+
+    /** What the subscriber is doing, per category, for the admin API and health. */
+    public record Status(String name, Subscription.Kind kind, State state, List<CategoryStatus> categories, String lastError) {
+    }
+
+    /**
+     * @param lagEvents  events after the checkpoint (counted up to a cap, see {@link #LAG_COUNT_CAP})
+     * @param lagSeconds age of the oldest of them, 0 when there are none
+     */
+    public record CategoryStatus(String category, String queue, boolean consuming, Checkpoint checkpoint, long lagEvents,
+            double lagSeconds) {
+    }
+
+    /** Lag counts stop here: counting a rebuild's millions on every status call would cost more than it tells. */
+    public static final int LAG_COUNT_CAP = 1_000_000;
+
+    /** How one delivery or event ended. */
+    enum Result { APPLIED, DUPLICATE, PARKED, DEAD_LETTERED }
+
+    private static final Logger LOG = Logger.getLogger(Subscriber.class);
+    private static final String LAG = "select count(*), min(occurred_at) from (select e.occurred_at from event_store.events e"
+            + " where e.category = $1 and (e.transaction_id, e.global_position) > ($2::bigint::text::xid8, $3)"
+            + " and e.transaction_id < pg_snapshot_xmin(pg_current_snapshot()) limit " + LAG_COUNT_CAP + ") waiting";
+
+    private final Subscription subscription;
+    private final EventStore store;
+    private final BrokerConnectionSource broker;
+    private final SubscriberOptions options;
+    private final SubscriberMetrics metrics;
+    private final SubscriberCheckpoints checkpoints;
+    private final StreamApplier applier;
+    private final DeadLetters deadLetters;
+    private final Map<String, QueueConsumer> consumers = new LinkedHashMap<>();
+    private final Semaphore wakeUp = new Semaphore(0);
+
+    private volatile boolean running;
+    private volatile State state = State.STARTING;
+    private volatile String lastError;
+    private Thread thread;
+
+    public Subscriber(Subscription subscription, EventStore store, BrokerConnectionSource broker, SubscriberOptions options,
+            MeterRegistry registry) {
+        this.subscription = subscription;
+        this.store = store;
+        this.broker = broker;
+        this.options = options;
+        this.metrics = new SubscriberMetrics(registry, subscription.name());
+        this.checkpoints = new SubscriberCheckpoints(store, subscription);
+        this.applier = new StreamApplier(store, subscription, checkpoints);
+        this.deadLetters = new DeadLetters(store);
+        subscription.categories().forEach(category -> consumers.put(category, new QueueConsumer(subscription.name(), category, options)));
+    }
+
+    public Subscription subscription() {
+        return subscription;
+    }
+
+    public String name() {
+        return subscription.name();
+    }
+
+    public synchronized void start() {
+        if (thread == null) {
+            running = true;
+            thread = Thread.ofVirtual().name("eventshop-subscriber-" + subscription.name()).start(this::run);
+        }
+    }
+
+    /** Runs a catch-up pass now instead of at the next interval. Never blocks. */
+    public void catchUpNow() {
+        if (wakeUp.availablePermits() == 0) {
+            wakeUp.release();
+        }
+    }
+
+    @Override
+    public void close() {
+        Thread current;
+        synchronized (this) {
+            running = false;
+            current = thread;
+        }
+        consumers.values().forEach(QueueConsumer::close);
+        if (current != null) {
+            catchUpNow();
+            try {
+                current.join(options.maxBackoff().plus(options.retryInterval()).toMillis() * 2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        state = State.STOPPED;
+    }
+
+    // --- the supervisor: consumers up, then catch up, then wait --------------------------------
+
+    private void run() {
+        while (running && !initialized()) {
+            pause(options.retryInterval());
+        }
+        while (running) {
+            boolean reopened = openConsumers();
+            try {
+                state = State.CATCHING_UP;
+                catchUp();
+                state = consumers.values().stream().allMatch(QueueConsumer::isOpen) ? State.LIVE : State.DEGRADED;
+                if (state == State.LIVE && !reopened) {
+                    lastError = null;
+                }
+            } catch (RuntimeException e) {
+                failed("catch-up", e);
+            }
+            try {
+                Duration wait = state == State.LIVE ? options.catchUpInterval() : options.retryInterval();
+                wakeUp.tryAcquire(wait.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                running = false;
+            }
+        }
+        state = State.STOPPED;
+    }
+
+    private boolean initialized() {
+        try {
+            int created = checkpoints.initialize().await().atMost(Duration.ofMinutes(10));
+            if (created > 0) {
+                LOG.infof("subscriber %s is new: %s", subscription.name(), subscription.kind() == Subscription.Kind.VIEW
+                        ? "it applies the store from the first event" : "as a reactor it starts at the head of the store");
+            }
+            return true;
+        } catch (RuntimeException e) {
+            failed("start-up", e);
+            return false;
+        }
+    }
+
+    // Re-opens closed consumers; a consumer that was re-opened may have missed messages while it was
+    // down, which the catch-up pass right after picks up.
+    private boolean openConsumers() {
+        boolean reopened = false;
+        for (Map.Entry<String, QueueConsumer> entry : consumers.entrySet()) {
+            QueueConsumer consumer = entry.getValue();
+            if (consumer.isOpen()) {
+                continue;
+            }
+            try {
+                consumer.open(broker.get(), this::onDelivery);
+                reopened = true;
+                LOG.infof("subscriber %s consumes %s", subscription.name(), consumer.queue());
+            } catch (IOException | TimeoutException | RuntimeException e) {
+                failed("consuming " + consumer.queue(), e);
+            }
+        }
+        return reopened;
+    }
+
+    private void catchUp() {
+        for (String category : subscription.categories()) {
+            Checkpoint checkpoint = checkpoints.load(category).await().atMost(Duration.ofMinutes(1));
+            measureLag(category, checkpoint);
+            while (running) {
+                List<StoredEvent> page = store.readCategory(category, checkpoint, options.pageSize()).await().atMost(Duration.ofMinutes(1));
+                if (page.isEmpty()) {
+                    break;
+                }
+                applyPage(category, page);
+                checkpoint = page.getLast().position();
+                if (page.size() == options.pageSize()) {
+                    openConsumers(); // a long catch-up does not leave a dropped consumer down
+                }
+            }
+            measureLag(category, checkpoint);
+        }
+    }
+
+    // One transaction for the page; if it fails for a reason other than a passing one, the page is
+    // applied event by event so that only the poison is dead-lettered, then the checkpoint moves.
+    private void applyPage(String category, List<StoredEvent> page) {
+        for (int attempt = 1; running; attempt++) {
+            try {
+                metrics.page(applier.applyPage(category, page).await().atMost(Duration.ofMinutes(5)));
+                return;
+            } catch (RuntimeException e) {
+                if (Failures.classify(e) == Failures.Kind.TRANSIENT) {
+                    metrics.retried(Failures.Kind.TRANSIENT);
+                    LOG.debugf("subscriber %s: catch-up page failed transiently, retrying: %s", subscription.name(), e.getMessage());
+                    pause(options.backoffAfter(attempt));
+                    continue;
+                }
+                LOG.infof("subscriber %s: a catch-up page failed (%s); applying it event by event", subscription.name(), Failures.reason(e));
+                break;
+            }
+        }
+        for (StoredEvent event : page) {
+            if (!running) {
+                return;
+            }
+            deliver(event.event(), null).await().indefinitely();
+        }
+        store.inTransaction(tx -> checkpoints.save(tx, category, page.getLast().position())).await().atMost(Duration.ofMinutes(1));
+    }
+
+    private void measureLag(String category, Checkpoint checkpoint) {
+        lag(category, checkpoint).subscribe().with(
+                lag -> metrics.lag(lag.lagEvents(), Duration.ofMillis((long) (lag.lagSeconds() * 1000))),
+                failure -> LOG.debugf("subscriber %s: lag not measured: %s", subscription.name(), failure.getMessage()));
+    }
+
+    private Uni<CategoryStatus> lag(String category, Checkpoint checkpoint) {
+        return store.inTransaction(tx -> tx.connection().preparedQuery(LAG)
+                .execute(Tuple.of(category, checkpoint.transactionId(), checkpoint.globalPosition()))
+                .map(rows -> {
+                    var row = rows.iterator().next();
+                    var oldest = row.getOffsetDateTime(1);
+                    double seconds = oldest == null ? 0 : Math.max(0, Duration.between(oldest.toInstant(), Instant.now()).toMillis() / 1000.0);
+                    return new CategoryStatus(category, consumers.get(category).queue(), consumers.get(category).isOpen(), checkpoint,
+                            row.getLong(0), seconds);
+                }));
+    }
+
+    // --- the live path --------------------------------------------------------------------------
+
+    private void onDelivery(byte[] body, Consumer<QueueConsumer.Settlement> settle) {
+        String text = new String(body, StandardCharsets.UTF_8);
+        RecordedEvent event;
+        try {
+            event = CloudEventCodec.decode(body);
+        } catch (UndecodableEventException e) {
+            // Not an event at all: nothing to park. If it stood for a stored event, catch-up applies the store's copy.
+            retryTransient(() -> deadLetters.recordUnreadable(subscription.name(), e.getMessage(), text), 1)
+                    .subscribe().with(recorded -> {
+                        metrics.deadLettered();
+                        LOG.warnf("subscriber %s: dead letter %d: unreadable message: %s", subscription.name(), recorded.id(), e.getMessage());
+                        settle.accept(QueueConsumer.Settlement.REJECT);
+                    }, failure -> LOG.debugf("subscriber %s stopped before recording an unreadable message", subscription.name()));
+            return;
+        }
+        deliver(event, text).subscribe().with(
+                result -> settle.accept(result == Result.DEAD_LETTERED ? QueueConsumer.Settlement.REJECT : QueueConsumer.Settlement.ACK),
+                // Only when stopping: left unacknowledged, the broker delivers it again to the next consumer.
+                failure -> LOG.debugf("subscriber %s: %s left for redelivery: %s", subscription.name(), event.eventId(), failure.getMessage()));
+    }
+
+    /**
+     * Applies one event through the protocol with the failure policy: transient failures retried
+     * without limit, a failing handler {@code maxAttempts} times, poison dead-lettered at once.
+     *
+     * @param body the message as received, kept in the dead letter; null to keep the event's CloudEvent form
+     */
+    Uni<Result> deliver(RecordedEvent event, String body) {
+        return attempt(event, body, 1, 1);
+    }
+
+    private Uni<Result> attempt(RecordedEvent event, String body, int handlerAttempt, int transientAttempt) {
+        return applier.apply(event)
+                .map(outcome -> {
+                    metrics.live(outcome, event.occurredAt());
+                    return outcome.parked() ? Result.PARKED : outcome.duplicate() ? Result.DUPLICATE : Result.APPLIED;
+                })
+                .onFailure().recoverWithUni(failure -> {
+                    if (!running) {
+                        return Uni.createFrom().failure(failure);
+                    }
+                    Failures.Kind kind = Failures.classify(failure);
+                    if (kind == Failures.Kind.TRANSIENT) {
+                        metrics.retried(kind);
+                        return later(options.backoffAfter(transientAttempt))
+                                .chain(() -> attempt(event, body, handlerAttempt, transientAttempt + 1));
+                    }
+                    if (kind == Failures.Kind.HANDLER && handlerAttempt < options.maxAttempts()) {
+                        metrics.retried(kind);
+                        return later(options.backoffAfter(handlerAttempt))
+                                .chain(() -> attempt(event, body, handlerAttempt + 1, transientAttempt));
+                    }
+                    return deadLetter(event, body, failure, kind == Failures.Kind.POISON ? 1 : handlerAttempt);
+                });
+    }
+
+    // The failing event may be one the gap repair brought in, not the delivered one: keep its own body then.
+    private Uni<Result> deadLetter(RecordedEvent delivered, String body, Throwable failure, int attempts) {
+        RecordedEvent failed = failure instanceof StreamApplier.EventFailedException f ? f.event() : delivered;
+        String kept = body != null && failed.eventId().equals(delivered.eventId())
+                ? body : new String(CloudEventCodec.encode(failed), StandardCharsets.UTF_8);
+        String reason = Failures.reason(failure.getCause() != null && failure instanceof StreamApplier.EventFailedException
+                ? failure.getCause() : failure);
+        return retryTransient(() -> deadLetters.park(subscription.name(), failed, reason, attempts, kept), 1)
+                .map(recorded -> {
+                    if (recorded.isEmpty()) {
+                        return Result.DUPLICATE;
+                    }
+                    if (recorded.get().created()) {
+                        metrics.deadLettered();
+                        LOG.warnf("subscriber %s: dead letter %d: %s version %d (%s) after %d attempt(s), stream parked: %s",
+                                subscription.name(), recorded.get().id(), failed.streamId(), failed.streamVersion(), failed.type(),
+                                attempts, reason);
+                    }
+                    return Result.DEAD_LETTERED;
+                });
+    }
+
+    private <T> Uni<T> retryTransient(java.util.function.Supplier<Uni<T>> work, int attempt) {
+        return Uni.createFrom().<T>deferred(work::get).onFailure().recoverWithUni(failure -> {
+            if (!running || Failures.classify(failure) != Failures.Kind.TRANSIENT) {
+                return Uni.createFrom().failure(failure);
+            }
+            return later(options.backoffAfter(attempt)).chain(() -> retryTransient(work, attempt + 1));
+        });
+    }
+
+    private static Uni<Void> later(Duration pause) {
+        return Uni.createFrom().voidItem().onItem().delayIt().by(pause);
+    }
+
+    // --- admin ----------------------------------------------------------------------------------
+
+    /** Checkpoint, lag and consumer state per category, measured now. */
+    public Uni<Status> status() {
+        List<Uni<CategoryStatus>> categories = new ArrayList<>();
+        for (String category : subscription.categories()) {
+            categories.add(checkpoints.load(category).chain(checkpoint -> lag(category, checkpoint)));
+        }
+        return Uni.join().all(categories).andFailFast()
+                .map(list -> new Status(subscription.name(), subscription.kind(), state, list, lastError));
+    }
+
+    Uni<List<DeadLetter>> deadLetters(DeadLetter.Status status, long afterId, int limit) {
+        return deadLetters.list(List.of(subscription.name()), status, afterId, limit);
+    }
+
+    /**
+     * Resolves an open dead letter of this subscriber and applies its stream's waiting events through
+     * the normal path: a redrive applies the dead-lettered event again, a skip passes over it. If it
+     * fails again, it is dead-lettered again and the stream parks again.
+     *
+     * @return what happened to the stream's events after the resolution
+     */
+    public Uni<Resolution> resolve(DeadLetter letter, DeadLetter.Status outcome) {
+        return deadLetters.resolve(letter, outcome).chain(resolved -> {
+            if (resolved.streamId() == null) {
+                catchUpNow(); // an unreadable message: whatever it stood for, the store's copy is applied by catch-up
+                return Uni.createFrom().item(new Resolution(resolved, 0, false));
+            }
+            return store.readStream(io.eventshop.events.StreamId.parse(resolved.streamId()), 1)
+                    .map(StoredEvent::event)
+                    .onItem().transformToUniAndConcatenate(event -> deliver(event, null))
+                    .collect().asList()
+                    .map(results -> new Resolution(resolved,
+                            (int) results.stream().filter(r -> r == Result.APPLIED).count(),
+                            results.contains(Result.DEAD_LETTERED) || results.contains(Result.PARKED)));
+        });
+    }
+
+    /** The resolved dead letter, how many events of its stream were applied, and whether the stream parked again. */
+    public record Resolution(DeadLetter deadLetter, int applied, boolean parkedAgain) {
+    }
+
+    private void failed(String doing, Throwable e) {
+        lastError = doing + ": " + Failures.reason(e);
+        LOG.warnf("subscriber %s: %s; retrying in %s", subscription.name(), lastError, options.retryInterval());
+    }
+
+    private void pause(Duration duration) {
+        long until = System.nanoTime() + duration.toNanos();
+        while (running && System.nanoTime() < until) {
+            try {
+                Thread.sleep(Math.min(100, Math.max(1, (until - System.nanoTime()) / 1_000_000)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                running = false;
+            }
+        }
+    }
+
+    Optional<QueueConsumer> consumer(String category) {
+        return Optional.ofNullable(consumers.get(category));
+    }
+}

@@ -1,0 +1,162 @@
+package io.eventshop.subscriber;
+
+import io.eventshop.events.DomainEvent;
+import io.eventshop.events.EventCodec;
+import io.eventshop.events.EventType;
+import io.eventshop.events.EventTypes;
+import io.eventshop.events.UnknownEventTypeException;
+import io.eventshop.store.RecordedEvent;
+import io.eventshop.store.StoreTransaction;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * A subscriber's declaration: its name, whether it is a view or a reactor, the categories it reads
+ * and a handler per event type. A service publishes its subscriptions as CDI beans and the runtime
+ * does the rest (queues, live consumption, catch-up, dead letters).
+ *
+ * <pre>{@code
+ * Subscription.view("order.catalog", "product")
+ *         .on(ProductAdded.class, (tx, added) -> ...)
+ *         .on(ProductPriceChanged.class, (tx, changed) -> ...)
+ *         .build();
+ * }</pre>
+ *
+ * <p>Events of a known type without a handler are passed over (the stream still advances). An
+ * event of a type this code does not know at all is poison: the subscriber cannot tell whether it
+ * should have handled it.
+ */
+public final class Subscription {
+
+    /** Views can be rebuilt from the store; reactors append events, so they never replay and start at the head. */
+    public enum Kind { VIEW, REACTOR }
+
+    // Names become queue names and metric tags: keep them to a plain dotted form.
+    private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]*(\\.[a-z][a-z0-9-]*)+");
+    private static final Pattern CATEGORY = Pattern.compile("[a-z][a-z0-9]*");
+
+    private final String name;
+    private final Kind kind;
+    private final List<String> categories;
+    private final Map<String, Handler<DomainEvent>> handlers;
+    private final BatchHandler batchHandler;
+
+    private Subscription(Builder builder) {
+        this.name = builder.name;
+        this.kind = builder.kind;
+        this.categories = builder.categories;
+        this.handlers = Map.copyOf(builder.handlers);
+        this.batchHandler = builder.batchHandler;
+    }
+
+    /** A view named {@code service.view}, reading {@code categories}: rebuildable, starts from the first event. */
+    public static Builder view(String name, String... categories) {
+        return new Builder(name, Kind.VIEW, categories);
+    }
+
+    /** A reactor (saga) named {@code service.reactor}: starts at the head when new, never replays. */
+    public static Builder reactor(String name, String... categories) {
+        return new Builder(name, Kind.REACTOR, categories);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public List<String> categories() {
+        return categories;
+    }
+
+    /** The event as its handler sees it, or empty when this subscription has no handler for its type. */
+    Optional<Envelope<DomainEvent>> envelope(RecordedEvent event) {
+        if (!handlers.containsKey(event.type())) {
+            if (EventTypes.byName(event.type()).isEmpty()) {
+                throw new UnknownEventTypeException(event.type());
+            }
+            return Optional.empty();
+        }
+        return Optional.of(new Envelope<>(event, EventCodec.decode(event)));
+    }
+
+    Uni<Void> handle(StoreTransaction tx, Envelope<DomainEvent> event) {
+        return handlers.get(event.recorded().type()).handle(tx, event);
+    }
+
+    /** Applies a page: with the batch handler when there is one, else one handler call after another. */
+    Uni<Void> handleAll(StoreTransaction tx, List<Envelope<DomainEvent>> events) {
+        if (events.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        if (batchHandler != null) {
+            return batchHandler.handle(tx, List.copyOf(events));
+        }
+        return Multi.createFrom().iterable(events)
+                .onItem().transformToUniAndConcatenate(event -> handle(tx, event))
+                .collect().last().replaceWithVoid();
+    }
+
+    @Override
+    public String toString() {
+        return kind.name().toLowerCase() + " " + name + " " + categories;
+    }
+
+    /** Collects handlers; {@link #build()} checks the declaration. */
+    public static final class Builder {
+
+        private final String name;
+        private final Kind kind;
+        private final List<String> categories;
+        private final Map<String, Handler<DomainEvent>> handlers = new LinkedHashMap<>();
+        private BatchHandler batchHandler;
+
+        private Builder(String name, Kind kind, String... categories) {
+            if (name == null || !NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("a subscriber's name is dotted lower case, like analytics.sales; was '" + name + "'");
+            }
+            if (categories.length == 0) {
+                throw new IllegalArgumentException("subscriber " + name + " reads no category");
+            }
+            for (String category : categories) {
+                if (!CATEGORY.matcher(category).matches()) {
+                    throw new IllegalArgumentException("subscriber " + name + ": '" + category + "' is not a category");
+                }
+            }
+            this.name = name;
+            this.kind = kind;
+            this.categories = List.of(categories);
+        }
+
+        /** Handles events of {@code type}; one handler per type. */
+        @SuppressWarnings("unchecked")
+        public <E extends DomainEvent> Builder on(Class<E> type, Handler<? super E> handler) {
+            // Which category's streams carry a type is the producers' convention, not checked here.
+            EventType<E> eventType = EventTypes.of(type);
+            if (handlers.putIfAbsent(eventType.name(), (Handler<DomainEvent>) (Handler<?>) handler) != null) {
+                throw new IllegalArgumentException("subscriber " + name + " has two handlers for " + eventType.name());
+            }
+            return this;
+        }
+
+        /** Applies catch-up and replay pages with {@code handler} instead of event by event. */
+        public Builder batch(BatchHandler handler) {
+            this.batchHandler = handler;
+            return this;
+        }
+
+        public Subscription build() {
+            if (handlers.isEmpty()) {
+                throw new IllegalArgumentException("subscriber " + name + " handles no event type");
+            }
+            return new Subscription(this);
+        }
+    }
+}

@@ -1,0 +1,194 @@
+package io.eventshop.subscriber;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import io.eventshop.events.EventCodec;
+import io.eventshop.events.EventMetadata;
+import io.eventshop.events.StreamId;
+import io.eventshop.events.order.OrderConfirmed;
+import io.eventshop.relay.BrokerConnectionSource;
+import io.eventshop.wire.Exchanges;
+import io.eventshop.relay.Relay;
+import io.eventshop.relay.RelayOptions;
+import io.eventshop.store.ExpectedVersion;
+import io.eventshop.store.NewEvent;
+import io.eventshop.store.StoreTransaction;
+import io.eventshop.store.StoredEvent;
+import io.eventshop.testing.LocalPostgres;
+import io.eventshop.testing.StoreFixture;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Tuple;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+/**
+ * A category of its own on the machine's Postgres and RabbitMQ, with relays, subscribers and a
+ * recording handler: every test gets fresh exchanges, queues and checkpoints, and removes them.
+ */
+final class SubscriberFixture implements AutoCloseable {
+
+    static final SubscriberOptions FAST = new SubscriberOptions("classic", 32, 200, Duration.ofMillis(500), 3,
+            Duration.ofMillis(20), Duration.ofMillis(200), Duration.ofMillis(300));
+
+    final StoreFixture fx;
+    final String category = StoreFixture.newCategory("sub");
+    final String subscriber = "test." + category;
+    final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private final Connection amqp;
+    private final List<AutoCloseable> running = new ArrayList<>();
+    private final java.util.Set<String> subscriberNames = new java.util.LinkedHashSet<>();
+
+    SubscriberFixture(StoreFixture fx) throws IOException, TimeoutException {
+        this.fx = fx;
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setHost(System.getenv().getOrDefault("RABBITMQ_HOST", "127.0.0.1"));
+        factory.setAutomaticRecoveryEnabled(false);
+        this.amqp = factory.newConnection("subscriber-test");
+        fx.pool.query("create schema if not exists subscriber_test").execute()
+                .chain(() -> fx.pool.query("create table if not exists subscriber_test.applied (seq bigserial primary key,"
+                        + " subscriber text not null, stream_id text not null, version int not null,"
+                        + " unique (subscriber, stream_id, version))").execute())
+                .await().indefinitely();
+    }
+
+    BrokerConnectionSource broker() {
+        return () -> amqp;
+    }
+
+    Connection amqp() {
+        return amqp;
+    }
+
+    /** A relay for the fixture's category, woken by local commits. */
+    Relay relay() {
+        RelayOptions options = new RelayOptions(100, Duration.ofMillis(100), Duration.ofSeconds(5), Duration.ofMillis(300));
+        Relay relay = Relay.create(category, fx.store, fx.vertx, LocalPostgres.connectOptions(fx.port, fx.database), broker(), options,
+                meters);
+        fx.store.onCommit(categories -> {
+            if (categories.contains(category)) {
+                relay.wake();
+            }
+        });
+        running.add(relay);
+        relay.start();
+        return relay;
+    }
+
+    /** A view named after the fixture whose handler records each OrderConfirmed it sees. */
+    Subscription recordingView() {
+        return Subscription.view(subscriber, category).on(OrderConfirmed.class, this::record).build();
+    }
+
+    Subscriber start(Subscription subscription, SubscriberOptions options) {
+        Subscriber started = new Subscriber(subscription, fx.store, broker(), options, meters);
+        running.add(started);
+        subscriberNames.add(subscription.name());
+        started.start();
+        return started;
+    }
+
+    Uni<Void> record(StoreTransaction tx, Envelope<OrderConfirmed> event) {
+        return tx.connection()
+                .preparedQuery("insert into subscriber_test.applied (subscriber, stream_id, version) values ($1, $2, $3)")
+                .execute(Tuple.of(subscriber, event.streamId().value(), event.streamVersion()))
+                .replaceWithVoid();
+    }
+
+    StreamId newStream() {
+        return StreamId.of(category, UUID.randomUUID());
+    }
+
+    List<StoredEvent> append(StreamId stream, List<NewEvent> events) {
+        return fx.store.inTransaction(tx -> fx.store.append(tx, stream, ExpectedVersion.ANY, events)).await().indefinitely();
+    }
+
+    /** {@code streams} new streams of {@code eachStream} confirmations each, appended one stream per transaction. */
+    List<StoredEvent> appendStreams(int streams, int eachStream) {
+        List<StoredEvent> all = new ArrayList<>();
+        for (int i = 0; i < streams; i++) {
+            all.addAll(append(newStream(), confirmations(eachStream)));
+        }
+        return all;
+    }
+
+    static List<NewEvent> confirmations(int count) {
+        return IntStream.range(0, count)
+                .mapToObj(i -> EventCodec.encode(new OrderConfirmed(UUID.randomUUID()), new EventMetadata(null, null, "subscriber-test", null, null),
+                        Instant.now()))
+                .toList();
+    }
+
+    static NewEvent unknownType() {
+        return new NewEvent(UUID.randomUUID(), "io.eventshop.order.teleported", 1, "{\"to\":\"mars\"}",
+                new EventMetadata(null, null, "subscriber-test", null, null), Instant.now());
+    }
+
+    /** Per stream, the versions the handler saw, in the order it committed them. */
+    Map<String, List<Integer>> applied() {
+        Map<String, List<Integer>> byStream = new LinkedHashMap<>();
+        fx.pool.preparedQuery("select stream_id, version from subscriber_test.applied where subscriber = $1 order by seq")
+                .execute(Tuple.of(subscriber)).await().indefinitely()
+                .forEach(row -> byStream.computeIfAbsent(row.getString(0), s -> new ArrayList<>()).add(row.getInteger(1)));
+        return byStream;
+    }
+
+    int appliedCount() {
+        return applied().values().stream().mapToInt(List::size).sum();
+    }
+
+    /** What the store holds, per stream, as the handler should have seen it. */
+    static Map<String, List<Integer>> expected(List<StoredEvent> events) {
+        return events.stream().collect(Collectors.groupingBy(e -> e.streamId().value(), LinkedHashMap::new,
+                Collectors.mapping(StoredEvent::streamVersion, Collectors.toList())));
+    }
+
+    double counter(String name, String... tags) {
+        var found = meters.find(name).tag("subscriber", subscriber).tags(tags).counters();
+        return found.stream().mapToDouble(c -> c.count()).sum();
+    }
+
+    List<DeadLetter> deadLetters() {
+        return new DeadLetters(fx.store).list(List.of(subscriber), null, 0, 100).await().indefinitely();
+    }
+
+    void publishRaw(byte[] body) throws IOException {
+        try (Channel channel = amqp.createChannel()) {
+            channel.basicPublish(Exchanges.forCategory(category), "", null, body);
+        } catch (TimeoutException e) {
+            throw new IOException(e);
+        }
+    }
+
+    void deleteQueue(String queue) throws IOException, TimeoutException {
+        try (Channel channel = amqp.createChannel()) {
+            channel.queueDelete(queue);
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (AutoCloseable closeable : running.reversed()) {
+            closeable.close();
+        }
+        try (Channel channel = amqp.createChannel()) {
+            for (String name : subscriberNames) {
+                channel.queueDelete(QueueConsumer.queueName(name, category));
+                channel.queueDelete(QueueConsumer.deadLetterQueueName(name));
+                channel.exchangeDelete(name + ".dead-letters");
+            }
+            channel.exchangeDelete(Exchanges.forCategory(category));
+        }
+        amqp.close();
+    }
+}

@@ -1,0 +1,327 @@
+package io.eventshop.subscriber;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.rabbitmq.client.Channel;
+import io.eventshop.events.StreamId;
+import io.eventshop.events.order.OrderConfirmed;
+import io.eventshop.store.StoredEvent;
+import io.eventshop.testing.StoreFixture;
+import io.eventshop.wire.CloudEventCodec;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Tuple;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The subscriber runtime end to end on the machine's Postgres and RabbitMQ: relay → fanout exchange →
+ * subscriber queue → protocol → handler, with messages lost, duplicated, reordered and poisoned for
+ * real. The handler's table has a unique key per (stream, version): a double apply fails loudly.
+ */
+class SubscriberTest {
+
+    static StoreFixture fx;
+    SubscriberFixture sf;
+
+    @BeforeAll
+    static void open() {
+        fx = StoreFixture.open(16);
+    }
+
+    @AfterAll
+    static void close() {
+        fx.close();
+    }
+
+    @BeforeEach
+    void fixture() throws Exception {
+        sf = new SubscriberFixture(fx);
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        sf.close();
+    }
+
+    @Test
+    void two_replicas_on_one_quorum_queue_apply_every_event_once_and_in_order() {
+        var quorum = new SubscriberOptions("quorum", 32, 200, Duration.ofHours(1), 3, Duration.ofMillis(20),
+                Duration.ofMillis(200), Duration.ofMillis(300));
+        Subscription view = sf.recordingView();
+        Subscriber first = sf.start(view, quorum);
+        Subscriber second = sf.start(view, quorum);
+        await().atMost(Duration.ofSeconds(10)).until(() -> live(first) && live(second));
+        sf.relay();
+
+        List<StoredEvent> appended = new ArrayList<>();
+        for (int round = 0; round < 5; round++) {
+            appended.addAll(sf.appendStreams(8, 5)); // 40 streams × 5 versions, interleaved by round below
+        }
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> sf.appliedCount() == appended.size());
+        assertThat(sf.applied()).isEqualTo(SubscriberFixture.expected(appended));
+        assertThat(sf.counter("eventshop.subscriber.applied", "path", "live")).isEqualTo(appended.size());
+        // One latency sample per delivery that applied something (a gap repair applies several events at once).
+        assertThat(sf.meters.find("eventshop.subscriber.latency").tag("subscriber", sf.subscriber).timer().count())
+                .isBetween(1L, (long) appended.size());
+    }
+
+    @Test
+    void events_whose_messages_never_reached_a_queue_are_applied_by_catch_up_exactly_once() throws Exception {
+        sf.relay();
+        List<StoredEvent> beforeTheQueueExisted = sf.appendStreams(5, 3);
+        await().atMost(Duration.ofSeconds(10)).until(() -> relayedUpTo(beforeTheQueueExisted.getLast()));
+
+        Subscriber subscriber = sf.start(sf.recordingView(), SubscriberFixture.FAST);
+        await().atMost(Duration.ofSeconds(10)).until(() -> sf.appliedCount() == beforeTheQueueExisted.size());
+        await().atMost(Duration.ofSeconds(10)).until(() -> live(subscriber));
+
+        // Now the queue disappears under the running subscriber: what the relay publishes meanwhile is dropped.
+        sf.deleteQueue(QueueConsumer.queueName(sf.subscriber, sf.category));
+        List<StoredEvent> whileDeleted = sf.appendStreams(5, 3);
+
+        List<StoredEvent> all = new ArrayList<>(beforeTheQueueExisted);
+        all.addAll(whileDeleted);
+        await().atMost(Duration.ofSeconds(15)).until(() -> sf.appliedCount() == all.size());
+        assertThat(sf.applied()).isEqualTo(SubscriberFixture.expected(all));
+        assertThat(sf.counter("eventshop.subscriber.caught.up")).isGreaterThanOrEqualTo(beforeTheQueueExisted.size());
+        await().atMost(Duration.ofSeconds(10)).until(() -> live(subscriber)); // the queue was declared again
+    }
+
+    @Test
+    void duplicated_and_reordered_messages_reach_the_handler_once_per_version_in_order() throws Exception {
+        var liveOnly = new SubscriberOptions("classic", 32, 200, Duration.ofHours(1), 3, Duration.ofMillis(20),
+                Duration.ofMillis(200), Duration.ofMillis(300));
+        Subscriber subscriber = sf.start(sf.recordingView(), liveOnly);
+        await().atMost(Duration.ofSeconds(10)).until(() -> live(subscriber));
+        List<StoredEvent> appended = sf.appendStreams(6, 6);
+
+        // No relay: the test is the broker, and it is a bad one.
+        List<StoredEvent> deliveries = new ArrayList<>(appended);
+        deliveries.addAll(appended);
+        Collections.shuffle(deliveries);
+        for (StoredEvent event : deliveries) {
+            sf.publishRaw(CloudEventCodec.encode(event.event()));
+        }
+
+        await().atMost(Duration.ofSeconds(15)).until(() -> sf.appliedCount() == appended.size());
+        assertThat(sf.applied()).isEqualTo(SubscriberFixture.expected(appended));
+        await().atMost(Duration.ofSeconds(5)).until(() -> sf.counter("eventshop.subscriber.duplicates") > 0);
+        assertThat(sf.counter("eventshop.subscriber.gaps.repaired")).as("shuffled: later versions came first").isPositive();
+    }
+
+    @Test
+    void an_event_that_commits_after_later_positioned_events_is_still_relayed_and_applied() throws Exception {
+        Subscriber subscriber = sf.start(sf.recordingView(), SubscriberFixture.FAST);
+        await().atMost(Duration.ofSeconds(10)).until(() -> live(subscriber));
+        sf.relay();
+
+        // The late transaction takes its position first, then waits while another commits behind it.
+        StreamId late = sf.newStream();
+        var lateCommit = new java.util.concurrent.CompletableFuture<Void>();
+        var lateDone = fx.store.inTransaction(tx -> fx.store.append(tx, late, io.eventshop.store.ExpectedVersion.NO_STREAM,
+                        SubscriberFixture.confirmations(1))
+                .chain(() -> Uni.createFrom().completionStage(lateCommit)))
+                .subscribeAsCompletionStage();
+        List<StoredEvent> early = sf.appendStreams(3, 1);
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> sf.appliedCount() <= early.size());
+        lateCommit.complete(null);
+        lateDone.join();
+
+        await().atMost(Duration.ofSeconds(15)).until(() -> sf.appliedCount() == early.size() + 1);
+        assertThat(sf.applied()).containsKey(late.value()).containsKeys(early.stream().map(e -> e.streamId().value()).toArray(String[]::new));
+    }
+
+    @Test
+    void a_relay_that_re_publishes_everything_after_a_crash_causes_no_second_apply() throws Exception {
+        Subscriber subscriber = sf.start(sf.recordingView(), SubscriberFixture.FAST);
+        await().atMost(Duration.ofSeconds(10)).until(() -> live(subscriber));
+        var relay = sf.relay();
+        List<StoredEvent> appended = sf.appendStreams(4, 4);
+        await().atMost(Duration.ofSeconds(10)).until(() -> sf.appliedCount() == appended.size());
+
+        // The broker confirmed, the checkpoint was never saved: the next leader publishes it all again.
+        relay.close();
+        fx.pool.preparedQuery("delete from event_store.relay_checkpoints where category = $1").execute(Tuple.of(sf.category))
+                .await().indefinitely();
+        sf.relay();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> sf.counter("eventshop.subscriber.duplicates") >= appended.size());
+        assertThat(sf.applied()).isEqualTo(SubscriberFixture.expected(appended));
+    }
+
+    @Test
+    void a_malformed_body_is_dead_lettered_with_its_reason_and_the_queue_keeps_flowing() throws Exception {
+        Subscriber subscriber = sf.start(sf.recordingView(), SubscriberFixture.FAST);
+        await().atMost(Duration.ofSeconds(10)).until(() -> live(subscriber));
+        sf.relay();
+
+        sf.publishRaw("{\"this is\": \"not a cloud event\"".getBytes(StandardCharsets.UTF_8));
+        List<StoredEvent> after = sf.appendStreams(3, 2);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> sf.appliedCount() == after.size());
+        await().atMost(Duration.ofSeconds(5)).until(() -> sf.deadLetters().size() == 1);
+        DeadLetter letter = sf.deadLetters().getFirst();
+        assertThat(letter.reason()).startsWith("undecodable");
+        assertThat(letter.body()).isEqualTo("{\"this is\": \"not a cloud event\"");
+        assertThat(letter.streamId()).isNull();
+        assertThat(letter.status()).isEqualTo(DeadLetter.Status.OPEN);
+        try (Channel channel = sf.amqp().createChannel()) {
+            await().atMost(Duration.ofSeconds(5)).until(() -> channel.messageCount(QueueConsumer.deadLetterQueueName(sf.subscriber)) == 1);
+        }
+    }
+
+    @Test
+    void an_unknown_type_parks_its_stream_other_streams_flow_and_a_skip_applies_what_waited() throws Exception {
+        Subscriber subscriber = sf.start(sf.recordingView(), SubscriberFixture.FAST);
+        await().atMost(Duration.ofSeconds(10)).until(() -> live(subscriber));
+        sf.relay();
+
+        StreamId poisoned = sf.newStream();
+        List<StoredEvent> good = new ArrayList<>(sf.append(poisoned, SubscriberFixture.confirmations(1)));
+        sf.append(poisoned, List.of(SubscriberFixture.unknownType()));
+        List<StoredEvent> waiting = sf.append(poisoned, SubscriberFixture.confirmations(2));
+        List<StoredEvent> others = sf.appendStreams(4, 2);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> sf.appliedCount() == good.size() + others.size());
+        await().atMost(Duration.ofSeconds(5)).until(() -> sf.deadLetters().size() == 1);
+        DeadLetter letter = sf.deadLetters().getFirst();
+        assertThat(letter.reason()).contains("io.eventshop.order.teleported");
+        assertThat(letter.streamId()).isEqualTo(poisoned.value());
+        assertThat(letter.streamVersion()).isEqualTo(2);
+        assertThat(letter.attempts()).as("poison is not retried").isEqualTo(1);
+        Thread.sleep(1_000); // catch-up passes run meanwhile: the parked stream stays parked
+        assertThat(sf.applied().get(poisoned.value())).containsExactly(1);
+
+        Subscriber.Resolution skipped = subscriber.resolve(letter, DeadLetter.Status.SKIPPED).await().indefinitely();
+
+        assertThat(skipped.applied()).isEqualTo(2);
+        assertThat(skipped.parkedAgain()).isFalse();
+        assertThat(sf.applied().get(poisoned.value())).containsExactly(1, 3, 4);
+        assertThat(sf.deadLetters().getFirst().status()).isEqualTo(DeadLetter.Status.SKIPPED);
+        assertThat(waiting).hasSize(2);
+    }
+
+    @Test
+    void a_handler_that_keeps_failing_is_dead_lettered_after_its_attempts_and_a_redrive_applies_the_stream_in_order()
+            throws Exception {
+        Set<UUID> broken = ConcurrentHashMap.newKeySet();
+        AtomicInteger tries = new AtomicInteger();
+        Subscription view = Subscription.view(sf.subscriber, sf.category).on(OrderConfirmed.class, (tx, event) -> {
+            if (broken.contains(event.recorded().eventId())) {
+                tries.incrementAndGet();
+                return Uni.createFrom().failure(new IllegalStateException("the view cannot take order " + event.payload().orderId()));
+            }
+            return sf.record(tx, event);
+        }).build();
+        Subscriber subscriber = sf.start(view, SubscriberFixture.FAST);
+        await().atMost(Duration.ofSeconds(10)).until(() -> live(subscriber));
+
+        StreamId stream = sf.newStream();
+        List<StoredEvent> first = sf.append(stream, SubscriberFixture.confirmations(2));
+        await().atMost(Duration.ofSeconds(10)).until(() -> sf.appliedCount() == 2);
+        List<NewEventAndId> failing = failingEvent();
+        broken.add(failing.getFirst().id());
+        sf.relay();
+        sf.append(stream, List.of(failing.getFirst().event()));
+        sf.append(stream, SubscriberFixture.confirmations(2));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> sf.deadLetters().size() == 1);
+        DeadLetter letter = sf.deadLetters().getFirst();
+        assertThat(letter.attempts()).isEqualTo(SubscriberFixture.FAST.maxAttempts());
+        assertThat(letter.reason()).contains("the view cannot take order");
+        assertThat(letter.streamVersion()).isEqualTo(3);
+        Thread.sleep(1_000);
+        assertThat(sf.applied().get(stream.value())).as("versions 4 and 5 wait behind 3").containsExactly(1, 2);
+        assertThat(first).hasSize(2);
+
+        broken.clear();
+        Subscriber.Resolution redriven = subscriber.resolve(letter, DeadLetter.Status.REDRIVEN).await().indefinitely();
+
+        assertThat(redriven.applied()).isEqualTo(3);
+        assertThat(sf.applied().get(stream.value())).containsExactly(1, 2, 3, 4, 5);
+        assertThat(sf.counter("eventshop.subscriber.dead.letters")).isEqualTo(1);
+    }
+
+    @Test
+    void a_transient_failure_is_retried_until_it_passes_and_never_dead_lettered() throws Exception {
+        // A real lock timeout: the handler waits at most 50 ms for a lock the test holds. An advisory
+        // lock, held outside any transaction, so the store's horizon (and the relay) keeps moving.
+        long key = ThreadLocalRandom.current().nextLong();
+        Subscription view = Subscription.view(sf.subscriber, sf.category).on(OrderConfirmed.class, (tx, event) -> tx.connection()
+                .query("set local lock_timeout = '50ms'").execute()
+                .chain(() -> tx.connection().preparedQuery("select pg_advisory_xact_lock($1)").execute(Tuple.of(key)))
+                .chain(() -> sf.record(tx, event))).build();
+        var holder = fx.pool.getConnection().await().indefinitely();
+        holder.preparedQuery("select pg_advisory_lock($1)").execute(Tuple.of(key)).await().indefinitely();
+        try {
+            Subscriber subscriber = sf.start(view, SubscriberFixture.FAST);
+            await().atMost(Duration.ofSeconds(10)).until(() -> live(subscriber));
+            sf.relay();
+            List<StoredEvent> appended = sf.appendStreams(2, 2);
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> sf.counter("eventshop.subscriber.retries", "kind", "transient") >= 5);
+            holder.preparedQuery("select pg_advisory_unlock($1)").execute(Tuple.of(key)).await().indefinitely();
+
+            await().atMost(Duration.ofSeconds(15)).until(() -> sf.appliedCount() == appended.size());
+            assertThat(sf.applied()).isEqualTo(SubscriberFixture.expected(appended));
+            assertThat(sf.deadLetters()).isEmpty();
+        } finally {
+            holder.close().await().indefinitely();
+        }
+    }
+
+    @Test
+    void a_new_reactor_starts_at_the_head_and_never_acts_on_history() throws Exception {
+        StreamId existing = sf.newStream();
+        sf.append(existing, SubscriberFixture.confirmations(2));
+        List<StoredEvent> history = sf.appendStreams(3, 1);
+        Subscription reactor = Subscription.reactor(sf.subscriber, sf.category).on(OrderConfirmed.class, sf::record).build();
+
+        Subscriber subscriber = sf.start(reactor, SubscriberFixture.FAST);
+        await().atMost(Duration.ofSeconds(10)).until(() -> live(subscriber));
+        sf.relay();
+        List<StoredEvent> next = sf.append(existing, SubscriberFixture.confirmations(1));
+        List<StoredEvent> fresh = sf.appendStreams(2, 1);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> sf.appliedCount() == 3);
+        Thread.sleep(1_000); // a catch-up pass or two: history stays untouched
+        assertThat(sf.applied()).containsOnlyKeys(existing.value(), fresh.get(0).streamId().value(), fresh.get(1).streamId().value());
+        assertThat(sf.applied().get(existing.value())).as("version 3 only, no gap repair into history").containsExactly(3);
+        assertThat(next.getFirst().streamVersion()).isEqualTo(3);
+        assertThat(history).hasSize(3);
+    }
+
+    private record NewEventAndId(UUID id, io.eventshop.store.NewEvent event) {
+    }
+
+    private static List<NewEventAndId> failingEvent() {
+        var event = SubscriberFixture.confirmations(1).getFirst();
+        return List.of(new NewEventAndId(event.eventId(), event));
+    }
+
+    private boolean relayedUpTo(StoredEvent last) {
+        var saved = fx.pool.preparedQuery("select global_position from event_store.relay_checkpoints where category = $1")
+                .execute(Tuple.of(sf.category)).await().indefinitely();
+        return saved.size() == 1 && saved.iterator().next().getLong(0) >= last.position().globalPosition();
+    }
+
+    private static boolean live(Subscriber subscriber) {
+        Subscriber.Status status = subscriber.status().await().indefinitely();
+        return status.state() == Subscriber.State.LIVE;
+    }
+}
