@@ -1,5 +1,6 @@
 package io.eventshop.store;
 
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Comparator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -49,6 +50,7 @@ public record Checkpoint(long transactionId, long globalPosition) implements Com
         return ORDER.compare(this, other);
     }
 
+    @JsonValue
     @Override
     public String toString() {
         return PREFIX + transactionId + ":" + globalPosition;

@@ -1,5 +1,6 @@
 package io.eventshop.subscriber;
 
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import java.time.Instant;
 import java.util.UUID;
 
@@ -8,6 +9,7 @@ import java.util.UUID;
  * shows it. {@code eventId}, {@code streamId}, {@code streamVersion} and {@code type} are null for
  * an unreadable message; {@code body} is the original message or the stored event as a CloudEvent.
  */
+@RegisterForReflection
 public record DeadLetter(
         long id,
         String subscriber,

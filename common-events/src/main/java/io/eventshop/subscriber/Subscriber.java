@@ -1,5 +1,6 @@
 package io.eventshop.subscriber;
 
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.eventshop.events.UndecodableEventException;
 import io.eventshop.relay.BrokerConnectionSource;
 import io.eventshop.store.Checkpoint;
@@ -42,6 +43,7 @@ public final class Subscriber implements AutoCloseable {
     public enum State { STARTING, CATCHING_UP, LIVE, DEGRADED, STOPPED }
 
     /** What the subscriber is doing, per category, for the admin API and health. */
+    @RegisterForReflection
     public record Status(String name, Subscription.Kind kind, State state, List<CategoryStatus> categories, String lastError) {
     }
 
@@ -49,6 +51,7 @@ public final class Subscriber implements AutoCloseable {
      * @param lagEvents  events after the checkpoint (counted up to a cap, see {@link #LAG_COUNT_CAP})
      * @param lagSeconds age of the oldest of them, 0 when there are none
      */
+    @RegisterForReflection
     public record CategoryStatus(String category, String queue, boolean consuming, Checkpoint checkpoint, long lagEvents,
             double lagSeconds) {
     }
@@ -74,6 +77,7 @@ public final class Subscriber implements AutoCloseable {
     private final DeadLetters deadLetters;
     private final Map<String, QueueConsumer> consumers = new LinkedHashMap<>();
     private final Semaphore wakeUp = new Semaphore(0);
+    private final Map<String, CategoryStatus> lastMeasured = new java.util.concurrent.ConcurrentHashMap<>();
 
     private volatile boolean running;
     private volatile State state = State.STARTING;
@@ -245,7 +249,11 @@ public final class Subscriber implements AutoCloseable {
 
     private void measureLag(String category, Checkpoint checkpoint) {
         lag(category, checkpoint).subscribe().with(
-                lag -> metrics.lag(lag.lagEvents(), Duration.ofMillis((long) (lag.lagSeconds() * 1000))),
+                lag -> {
+                    lastMeasured.put(category, lag);
+                    metrics.lag(lastMeasured.values().stream().mapToLong(CategoryStatus::lagEvents).sum(),
+                            Duration.ofMillis((long) (lastMeasured.values().stream().mapToDouble(CategoryStatus::lagSeconds).max().orElse(0) * 1000)));
+                },
                 failure -> LOG.debugf("subscriber %s: lag not measured: %s", subscription.name(), failure.getMessage()));
     }
 
@@ -366,6 +374,11 @@ public final class Subscriber implements AutoCloseable {
                 .map(list -> new Status(subscription.name(), subscription.kind(), state, list, lastError));
     }
 
+    /** State and the lag measured by the last catch-up pass, without asking the database: for health checks. */
+    public Status lastKnownStatus() {
+        return new Status(subscription.name(), subscription.kind(), state, List.copyOf(lastMeasured.values()), lastError);
+    }
+
     Uni<List<DeadLetter>> deadLetters(DeadLetter.Status status, long afterId, int limit) {
         return deadLetters.list(List.of(subscription.name()), status, afterId, limit);
     }
@@ -394,6 +407,7 @@ public final class Subscriber implements AutoCloseable {
     }
 
     /** The resolved dead letter, how many events of its stream were applied, and whether the stream parked again. */
+    @RegisterForReflection
     public record Resolution(DeadLetter deadLetter, int applied, boolean parkedAgain) {
     }
 

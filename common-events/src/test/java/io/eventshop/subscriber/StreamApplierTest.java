@@ -120,6 +120,55 @@ class StreamApplierTest {
         assertThat(applied().get(events.getFirst().streamId().value())).containsExactly(1, 2);
     }
 
+    // --- pages (catch-up and replay) ---------------------------------------------------------------
+
+    @Test
+    void a_page_applies_what_is_new_skips_what_was_applied_and_repairs_versions_it_meets_out_of_order() {
+        List<StoredEvent> a = storedStream(4);
+        List<StoredEvent> b = storedStream(3);
+        apply(a.get(0).event());
+        apply(a.get(1).event());
+        // Version 3 of b before its 1 and 2 (their transactions took lower ids: it happens), a's 1 and 2 again.
+        List<StoredEvent> page = List.of(b.get(2), a.get(0), a.get(1), a.get(2), b.get(0), a.get(3), b.get(1));
+        new SubscriberCheckpoints(fx.store, subscription()).initialize().await().indefinitely();
+
+        StreamApplier.PageOutcome outcome = applier.applyPage("subscribed", page).await().indefinitely();
+
+        assertThat(outcome).isEqualTo(new StreamApplier.PageOutcome(5, 4, 2, 0, 0));
+        assertThat(applied().get(a.getFirst().streamId().value())).containsExactly(1, 2, 3, 4);
+        assertThat(applied().get(b.getFirst().streamId().value())).containsExactly(1, 2, 3);
+        assertThat(new SubscriberCheckpoints(fx.store, subscription()).load("subscribed").await().indefinitely())
+                .isEqualTo(page.getLast().position());
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void a_page_passes_over_a_parked_stream_and_a_batch_handler_gets_the_rest_in_one_call() {
+        List<StoredEvent> parked = storedStream(3);
+        List<StoredEvent> flowing = storedStream(3);
+        apply(parked.get(0).event());
+        new DeadLetters(fx.store).park(subscriber, parked.get(1).event(), "test", 1, "{}").await().indefinitely();
+        List<List<Integer>> calls = new ArrayList<>();
+        Subscription batched = Subscription.view(subscriber, "subscribed")
+                .on(OrderConfirmed.class, (tx, event) -> Uni.createFrom().failure(new AssertionError("the batch handler is used")))
+                .batch((tx, events) -> {
+                    calls.add(events.stream().map(Envelope::streamVersion).toList());
+                    return Multi.createFrom().iterable(events)
+                            .onItem().transformToUniAndConcatenate(e -> record(tx, (Envelope<OrderConfirmed>) (Envelope<?>) e))
+                            .collect().last().replaceWithVoid();
+                }).build();
+        List<StoredEvent> page = new ArrayList<>(parked);
+        page.addAll(flowing);
+
+        StreamApplier.PageOutcome outcome = new StreamApplier(fx.store, batched, new SubscriberCheckpoints(fx.store, batched))
+                .applyPage("subscribed", page).await().indefinitely();
+
+        assertThat(outcome).isEqualTo(new StreamApplier.PageOutcome(3, 1, 0, 2, 0));
+        assertThat(calls).containsExactly(List.of(1, 2, 3));
+        assertThat(applied().get(parked.getFirst().streamId().value())).containsExactly(1);
+        assertThat(applied().get(flowing.getFirst().streamId().value())).containsExactly(1, 2, 3);
+    }
+
     private StreamApplier.Outcome apply(RecordedEvent event) {
         return applier.apply(event).await().indefinitely();
     }
@@ -127,6 +176,10 @@ class StreamApplierTest {
     private StreamApplier applier(Handler<OrderConfirmed> handler) {
         Subscription subscription = Subscription.view(subscriber, "subscribed").on(OrderConfirmed.class, handler).build();
         return new StreamApplier(fx.store, subscription, new SubscriberCheckpoints(fx.store, subscription));
+    }
+
+    private Subscription subscription() {
+        return Subscription.view(subscriber, "subscribed").on(OrderConfirmed.class, this::record).build();
     }
 
     private Uni<Void> record(StoreTransaction tx, Envelope<OrderConfirmed> event) {
@@ -137,9 +190,13 @@ class StreamApplierTest {
     }
 
     private static List<RecordedEvent> stream(int events) {
+        return storedStream(events).stream().map(StoredEvent::event).toList();
+    }
+
+    private static List<StoredEvent> storedStream(int events) {
         StreamId stream = StoreFixture.newStream("subscribed");
         return fx.store.inTransaction(tx -> fx.store.append(tx, stream, ExpectedVersion.NO_STREAM, SubscriberFixture.confirmations(events)))
-                .await().indefinitely().stream().map(StoredEvent::event).toList();
+                .await().indefinitely();
     }
 
     // Per stream, the versions the handler saw, in the order it saw them.

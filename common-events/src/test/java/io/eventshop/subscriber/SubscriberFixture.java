@@ -45,16 +45,29 @@ final class SubscriberFixture implements AutoCloseable {
     final String category = StoreFixture.newCategory("sub");
     final String subscriber = "test." + category;
     final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    private final Connection amqp;
+    private final BrokerConnectionSource broker;
+    private final Connection ownConnection;
     private final List<AutoCloseable> running = new ArrayList<>();
     private final java.util.Set<String> subscriberNames = new java.util.LinkedHashSet<>();
 
+    /** On the machine's broker. */
     SubscriberFixture(StoreFixture fx) throws IOException, TimeoutException {
+        this(fx, null);
+    }
+
+    /** On {@code broker}, or the machine's when null. */
+    SubscriberFixture(StoreFixture fx, BrokerConnectionSource broker) throws IOException, TimeoutException {
         this.fx = fx;
-        ConnectionFactory factory = new ConnectionFactory();
-        factory.setHost(System.getenv().getOrDefault("RABBITMQ_HOST", "127.0.0.1"));
-        factory.setAutomaticRecoveryEnabled(false);
-        this.amqp = factory.newConnection("subscriber-test");
+        if (broker == null) {
+            ConnectionFactory factory = new ConnectionFactory();
+            factory.setHost(System.getenv().getOrDefault("RABBITMQ_HOST", "127.0.0.1"));
+            factory.setAutomaticRecoveryEnabled(false);
+            this.ownConnection = factory.newConnection("subscriber-test");
+            this.broker = () -> ownConnection;
+        } else {
+            this.ownConnection = null;
+            this.broker = broker;
+        }
         fx.pool.query("create schema if not exists subscriber_test").execute()
                 .chain(() -> fx.pool.query("create table if not exists subscriber_test.applied (seq bigserial primary key,"
                         + " subscriber text not null, stream_id text not null, version int not null,"
@@ -63,11 +76,11 @@ final class SubscriberFixture implements AutoCloseable {
     }
 
     BrokerConnectionSource broker() {
-        return () -> amqp;
+        return broker;
     }
 
-    Connection amqp() {
-        return amqp;
+    Connection amqp() throws IOException, TimeoutException {
+        return broker.get();
     }
 
     /** A relay for the fixture's category, woken by local commits. */
@@ -163,7 +176,7 @@ final class SubscriberFixture implements AutoCloseable {
     }
 
     void publishRaw(byte[] body) throws IOException {
-        try (Channel channel = amqp.createChannel()) {
+        try (Channel channel = amqp().createChannel()) {
             channel.basicPublish(Exchanges.forCategory(category), "", null, body);
         } catch (TimeoutException e) {
             throw new IOException(e);
@@ -171,7 +184,7 @@ final class SubscriberFixture implements AutoCloseable {
     }
 
     void deleteQueue(String queue) throws IOException, TimeoutException {
-        try (Channel channel = amqp.createChannel()) {
+        try (Channel channel = amqp().createChannel()) {
             channel.queueDelete(queue);
         }
     }
@@ -181,7 +194,10 @@ final class SubscriberFixture implements AutoCloseable {
         for (AutoCloseable closeable : running.reversed()) {
             closeable.close();
         }
-        try (Channel channel = amqp.createChannel()) {
+        if (!amqp().isOpen()) {
+            return;
+        }
+        try (Channel channel = amqp().createChannel()) {
             for (String name : subscriberNames) {
                 channel.queueDelete(QueueConsumer.queueName(name, category));
                 channel.queueDelete(QueueConsumer.deadLetterQueueName(name));
@@ -189,6 +205,8 @@ final class SubscriberFixture implements AutoCloseable {
             }
             channel.exchangeDelete(Exchanges.forCategory(category));
         }
-        amqp.close();
+        if (ownConnection != null) {
+            ownConnection.close();
+        }
     }
 }

@@ -1,0 +1,92 @@
+package io.eventshop.order.admin;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.hasItems;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.startsWith;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import io.eventshop.subscriber.SubscriberRuntime;
+import io.eventshop.testing.LocalDatabaseResource;
+import io.eventshop.wire.Exchanges;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.quarkus.arc.Arc;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The subscriber admin API over HTTP, in a running service: status, dead letters, redrive, and the
+ * problem documents for what cannot be done.
+ */
+@QuarkusTest
+@WithTestResource(LocalDatabaseResource.class)
+class SubscriberAdminApiTest {
+
+    @AfterAll
+    static void removeTheTestQueues() throws Exception {
+        Arc.container().instance(SubscriberRuntime.class).get().named(AdminTestSubscription.NAME).orElseThrow().close();
+        try (Connection amqp = new ConnectionFactory().newConnection("admin-api-test"); Channel channel = amqp.createChannel()) {
+            channel.queueDelete(AdminTestSubscription.NAME + "." + AdminTestSubscription.CATEGORY);
+            channel.queueDelete(AdminTestSubscription.NAME + ".dead-letters");
+            channel.exchangeDelete(AdminTestSubscription.NAME + ".dead-letters");
+            channel.exchangeDelete(Exchanges.forCategory(AdminTestSubscription.CATEGORY));
+        }
+    }
+
+    @Test
+    void subscribers_dead_letters_and_redrive_over_http() throws Exception {
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> given().get("/admin/subscribers").then().statusCode(200)
+                .body("find { it.name == '%s' }.state".formatted(AdminTestSubscription.NAME), equalTo("LIVE"))
+                .body("find { it.name == '%s' }.kind".formatted(AdminTestSubscription.NAME), equalTo("VIEW"))
+                .body("find { it.name == '%s' }.categories[0].checkpoint".formatted(AdminTestSubscription.NAME), startsWith("position:"))
+                .body("find { it.name == '%s' }.categories[0].queue".formatted(AdminTestSubscription.NAME),
+                        equalTo(AdminTestSubscription.NAME + "." + AdminTestSubscription.CATEGORY)));
+
+        try (Connection amqp = new ConnectionFactory().newConnection("admin-api-test"); Channel channel = amqp.createChannel()) {
+            channel.basicPublish(Exchanges.forCategory(AdminTestSubscription.CATEGORY), "", null,
+                    "not an event".getBytes(StandardCharsets.UTF_8));
+        }
+        String list = "/admin/dead-letters?subscriber=" + AdminTestSubscription.NAME;
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> given().get(list).then().statusCode(200)
+                .body("size()", equalTo(1)));
+        long id = given().get(list).then().extract().jsonPath().getLong("[0].id");
+
+        given().get("/admin/dead-letters/" + id).then().statusCode(200)
+                .body("reason", startsWith("undecodable"))
+                .body("body", equalTo("not an event"))
+                .body("status", equalTo("OPEN"));
+        given().post("/admin/dead-letters/" + id + "/redrive").then().statusCode(200)
+                .body("deadLetter.status", equalTo("REDRIVEN"))
+                .body("deadLetter.resolvedAt", notNullValue());
+        given().post("/admin/dead-letters/" + id + "/redrive").then().statusCode(409)
+                .contentType("application/problem+json")
+                .body("status", equalTo(409))
+                .body("detail", equalTo("dead letter " + id + " is already redriven"));
+        given().get(list).then().statusCode(200).body("size()", equalTo(0));
+        given().get(list + "&status=REDRIVEN").then().statusCode(200).body("id", hasItem((int) id));
+    }
+
+    @Test
+    void what_cannot_be_done_is_answered_with_a_problem_document() {
+        given().get("/admin/dead-letters/987654321987").then().statusCode(404)
+                .contentType("application/problem+json")
+                .body("type", equalTo("https://eventshop.io/problems/not-found"))
+                .body("instance", equalTo("/admin/dead-letters/987654321987"));
+        given().get("/admin/dead-letters?status=LOST&limit=0&subscriber=nobody.here").then().statusCode(400)
+                .contentType("application/problem+json")
+                .body("errors.field", hasItems("query.status", "query.limit", "query.subscriber"));
+        given().get("/admin/dead-letters/not-a-number").then().statusCode(404).contentType("application/problem+json");
+        given().contentType(ContentType.JSON).get("/admin/nothing-here").then().statusCode(404)
+                .contentType("application/problem+json")
+                .body("detail", equalTo("nothing is at /admin/nothing-here"));
+    }
+}
