@@ -48,6 +48,9 @@ public final class EventCodec {
         EventType<?> type = EventTypes.byName(recorded.type())
                 .orElseThrow(() -> new UnknownEventTypeException(recorded.type()));
         try {
+            if (recorded.schemaVersion() == type.schemaVersion()) {
+                return required(JSON.readValue(recorded.data(), type.javaType()), "payload"); // the common case: no tree
+            }
             JsonNode payload = Upcasters.toCurrent(recorded.type(), recorded.schemaVersion(), type.schemaVersion(),
                     JSON.readTree(recorded.data()));
             return required(JSON.treeToValue(payload, type.javaType()), "payload");

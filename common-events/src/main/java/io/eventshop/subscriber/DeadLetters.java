@@ -21,7 +21,7 @@ final class DeadLetters {
     private static final String COLUMNS = "id, subscriber, event_id, stream_id, stream_version, type, reason, attempts, body,"
             + " status, first_failed_at, last_failed_at, resolved_at";
     private static final String ENSURE_ROW = "insert into event_store.subscriber_streams (subscriber, stream_id, last_version)"
-            + " values ($1, $2, 0) on conflict do nothing";
+            + " values ($1, $2, $3) on conflict do nothing";
     private static final String LOCK_ROW = "select last_version, parked_version from event_store.subscriber_streams"
             + " where subscriber = $1 and stream_id = $2 for update";
     private static final String PARK = "update event_store.subscriber_streams set parked_version = $3"
@@ -62,11 +62,13 @@ final class DeadLetters {
      * Dead-letters {@code event} for {@code subscriber} and parks its stream, unless the subscriber has
      * applied it meanwhile (then there is nothing to give up on).
      *
+     * @param applied the version of the stream applied so far, for a stream without a row yet (a replay keeps it in memory)
+     *
      * @return the dead letter, or empty when the event was applied after all
      */
-    Uni<Optional<Recorded>> park(String subscriber, RecordedEvent event, String reason, int attempts, String body) {
+    Uni<Optional<Recorded>> park(String subscriber, RecordedEvent event, int applied, String reason, int attempts, String body) {
         Tuple key = Tuple.of(subscriber, event.streamId().value());
-        return store.inTransaction(tx -> tx.connection().preparedQuery(ENSURE_ROW).execute(key)
+        return store.inTransaction(tx -> tx.connection().preparedQuery(ENSURE_ROW).execute(Tuple.of(subscriber, event.streamId().value(), applied))
                 .chain(() -> tx.connection().preparedQuery(LOCK_ROW).execute(key))
                 .chain(rows -> {
                     Row row = rows.iterator().next();

@@ -20,6 +20,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -63,6 +65,8 @@ public final class Subscriber implements AutoCloseable {
     enum Result { APPLIED, DUPLICATE, PARKED, DEAD_LETTERED }
 
     private static final Logger LOG = Logger.getLogger(Subscriber.class);
+    private static final java.util.concurrent.Executor DECODER = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+    private static final Duration REPORT_EVERY = Duration.ofSeconds(10);
     private static final String LAG = "select count(*), min(occurred_at) from (select e.occurred_at from event_store.events e"
             + " where e.category = $1 and (e.transaction_id, e.global_position) > ($2::bigint::text::xid8, $3)"
             + " and e.transaction_id < pg_snapshot_xmin(pg_current_snapshot()) limit " + LAG_COUNT_CAP + ") waiting";
@@ -78,6 +82,7 @@ public final class Subscriber implements AutoCloseable {
     private final Map<String, QueueConsumer> consumers = new LinkedHashMap<>();
     private final Semaphore wakeUp = new Semaphore(0);
     private final Map<String, CategoryStatus> lastMeasured = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Set<String> replaying = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private volatile boolean running;
     private volatile State state = State.STARTING;
@@ -148,8 +153,11 @@ public final class Subscriber implements AutoCloseable {
             boolean reopened = openConsumers();
             try {
                 state = State.CATCHING_UP;
-                catchUp();
-                state = consumers.values().stream().allMatch(QueueConsumer::isOpen) ? State.LIVE : State.DEGRADED;
+                if (catchUp()) {
+                    continue; // a replay finished: go live and catch up what came meanwhile, now
+                }
+                state = !replaying.isEmpty() ? State.CATCHING_UP
+                        : consumers.values().stream().allMatch(QueueConsumer::isOpen) ? State.LIVE : State.DEGRADED;
                 if (state == State.LIVE && !reopened) {
                     lastError = null;
                 }
@@ -182,12 +190,13 @@ public final class Subscriber implements AutoCloseable {
     }
 
     // Re-opens closed consumers; a consumer that was re-opened may have missed messages while it was
-    // down, which the catch-up pass right after picks up.
+    // down, which the catch-up pass right after picks up. A category still replaying has no consumer:
+    // the live path needs the per-stream rows a replay writes only when it ends.
     private boolean openConsumers() {
         boolean reopened = false;
         for (Map.Entry<String, QueueConsumer> entry : consumers.entrySet()) {
             QueueConsumer consumer = entry.getValue();
-            if (consumer.isOpen()) {
+            if (consumer.isOpen() || replaying.contains(entry.getKey())) {
                 continue;
             }
             try {
@@ -201,10 +210,19 @@ public final class Subscriber implements AutoCloseable {
         return reopened;
     }
 
-    private void catchUp() {
+    // Returns whether a category finished its replay in this pass.
+    private boolean catchUp() {
+        boolean replayFinished = false;
         for (String category : subscription.categories()) {
-            Checkpoint checkpoint = checkpoints.load(category).await().atMost(Duration.ofMinutes(1));
+            SubscriberCheckpoints.Position position = checkpoints.load(category).await().atMost(Duration.ofMinutes(1));
+            Checkpoint checkpoint = position.checkpoint();
             measureLag(category, checkpoint);
+            if (position.replaying()) {
+                replaying.add(category);
+                replayFinished |= replay(category, checkpoint);
+                continue;
+            }
+            replaying.remove(category);
             while (running) {
                 List<StoredEvent> page = store.readCategory(category, checkpoint, options.pageSize()).await().atMost(Duration.ofMinutes(1));
                 if (page.isEmpty()) {
@@ -218,6 +236,121 @@ public final class Subscriber implements AutoCloseable {
             }
             measureLag(category, checkpoint);
         }
+        return replayFinished;
+    }
+
+    // A new view fills itself from the store, page by page, with its per-stream state in memory; when
+    // it reaches the head it writes the per-stream rows once and the category goes live.
+    private boolean replay(String category, Checkpoint from) {
+        Replay replay = checkpoints.replayState(category, from).await().atMost(Duration.ofMinutes(10));
+        Checkpoint checkpoint = from;
+        long applied = 0;
+        long started = System.nanoTime();
+        long lastReport = started;
+        LOG.infof("subscriber %s replays %s from %s", subscription.name(), category, from);
+        CompletableFuture<StreamApplier.DecodedPage> next = readAhead(category, checkpoint);
+        while (running) {
+            StreamApplier.DecodedPage decoded = next.orTimeout(1, TimeUnit.MINUTES).join();
+            List<StoredEvent> page = decoded.events();
+            if (page.isEmpty()) {
+                checkpoints.finishReplay(category, checkpoint).await().atMost(Duration.ofMinutes(10));
+                replaying.remove(category);
+                LOG.infof("subscriber %s replayed %s: %,d events in %.1f s; live from %s", subscription.name(), category, applied,
+                        (System.nanoTime() - started) / 1e9, checkpoint);
+                measureLag(category, checkpoint);
+                return true;
+            }
+            // The store reads the next page while this one is applied.
+            next = readAhead(category, page.getLast().position());
+            try {
+                applied += replayPage(category, decoded, replay, checkpoint);
+            } catch (StreamApplier.ReplayMovedException moved) {
+                LOG.debugf("subscriber %s: %s; reloading", subscription.name(), moved.getMessage());
+                return false; // another replica is replaying or finished it: the next pass starts from the stored state
+            }
+            checkpoint = page.getLast().position();
+            if (System.nanoTime() - lastReport > REPORT_EVERY.toNanos()) {
+                lastReport = System.nanoTime();
+                LOG.infof("subscriber %s replaying %s: %,d events applied, %,.0f events/s, at %s", subscription.name(), category,
+                        applied, applied / ((lastReport - started) / 1e9), checkpoint);
+                measureLag(category, checkpoint);
+            }
+        }
+        return false;
+    }
+
+    // Read and decoded on another thread while the previous page is applied: with the store's read,
+    // decoding is most of a replay's time outside Postgres.
+    private CompletableFuture<StreamApplier.DecodedPage> readAhead(String category, Checkpoint after) {
+        return store.readCategory(category, after, options.pageSize()).subscribeAsCompletionStage()
+                .thenApplyAsync(applier::decode, DECODER);
+    }
+
+    // One transaction per page; after a failure that is not transient, event by event with the
+    // handler's retries, so that only the poison is dead-lettered (and its stream parked).
+    private int replayPage(String category, StreamApplier.DecodedPage page, Replay replay, Checkpoint from) {
+        for (int attempt = 1; running; attempt++) {
+            try {
+                StreamApplier.ReplayOutcome done = applier.replayPage(category, page, replay, from).await().atMost(Duration.ofMinutes(5));
+                replay.versions().putAll(done.versions());
+                metrics.page(done.outcome());
+                return done.outcome().applied();
+            } catch (StreamApplier.ReplayMovedException moved) {
+                throw moved;
+            } catch (RuntimeException e) {
+                if (Failures.classify(e) == Failures.Kind.TRANSIENT) {
+                    metrics.retried(Failures.Kind.TRANSIENT);
+                    pause(options.backoffAfter(attempt));
+                    continue;
+                }
+                if (page.events().size() == 1) {
+                    return replayOneFailed(category, page, replay, from, e);
+                }
+                LOG.infof("subscriber %s: a replay page failed (%s); applying it event by event", subscription.name(), Failures.reason(e));
+                int applied = 0;
+                Checkpoint at = from;
+                for (StoredEvent event : page.events()) {
+                    applied += replayPage(category, applier.decode(List.of(event)), replay, at);
+                    at = event.position();
+                }
+                return applied;
+            }
+        }
+        return 0;
+    }
+
+    // A single event failed during a replay: the handler's bounded retries, then a dead letter that
+    // parks the stream, and the replay moves past it.
+    private int replayOneFailed(String category, StreamApplier.DecodedPage single, Replay replay, Checkpoint from,
+            RuntimeException first) {
+        StoredEvent event = single.events().getFirst();
+        RuntimeException failure = first;
+        for (int attempt = 1; running; attempt++) {
+            Failures.Kind kind = Failures.classify(failure);
+            if (kind == Failures.Kind.HANDLER && attempt < options.maxAttempts()) {
+                metrics.retried(kind);
+                pause(options.backoffAfter(attempt));
+                try {
+                    StreamApplier.ReplayOutcome done = applier.replayPage(category, single, replay, from)
+                            .await().atMost(Duration.ofMinutes(1));
+                    replay.versions().putAll(done.versions());
+                    metrics.page(done.outcome());
+                    return done.outcome().applied();
+                } catch (StreamApplier.ReplayMovedException moved) {
+                    throw moved;
+                } catch (RuntimeException again) {
+                    failure = again;
+                    continue;
+                }
+            }
+            RecordedEvent failed = failure instanceof StreamApplier.EventFailedException f ? f.event() : event.event();
+            deadLetter(failed, null, failure, kind == Failures.Kind.POISON ? 1 : attempt, replay.version(failed.streamId().value()))
+                    .await().indefinitely();
+            replay.parked().add(failed.streamId().value());
+            store.inTransaction(tx -> checkpoints.save(tx, category, event.position())).await().atMost(Duration.ofMinutes(1));
+            return 0;
+        }
+        return 0;
     }
 
     // One transaction for the page; if it fails for a reason other than a passing one, the page is
@@ -323,18 +456,19 @@ public final class Subscriber implements AutoCloseable {
                         return later(options.backoffAfter(handlerAttempt))
                                 .chain(() -> attempt(event, body, handlerAttempt + 1, transientAttempt));
                     }
-                    return deadLetter(event, body, failure, kind == Failures.Kind.POISON ? 1 : handlerAttempt);
+                    return deadLetter(event, body, failure, kind == Failures.Kind.POISON ? 1 : handlerAttempt, 0);
                 });
     }
 
     // The failing event may be one the gap repair brought in, not the delivered one: keep its own body then.
-    private Uni<Result> deadLetter(RecordedEvent delivered, String body, Throwable failure, int attempts) {
+    // applied: the stream's applied version if it has no row yet (a replay's, from memory); 0 on the live path.
+    private Uni<Result> deadLetter(RecordedEvent delivered, String body, Throwable failure, int attempts, int applied) {
         RecordedEvent failed = failure instanceof StreamApplier.EventFailedException f ? f.event() : delivered;
         String kept = body != null && failed.eventId().equals(delivered.eventId())
                 ? body : new String(CloudEventCodec.encode(failed), StandardCharsets.UTF_8);
         String reason = Failures.reason(failure.getCause() != null && failure instanceof StreamApplier.EventFailedException
                 ? failure.getCause() : failure);
-        return retryTransient(() -> deadLetters.park(subscription.name(), failed, reason, attempts, kept), 1)
+        return retryTransient(() -> deadLetters.park(subscription.name(), failed, applied, reason, attempts, kept), 1)
                 .map(recorded -> {
                     if (recorded.isEmpty()) {
                         return Result.DUPLICATE;
@@ -368,7 +502,7 @@ public final class Subscriber implements AutoCloseable {
     public Uni<Status> status() {
         List<Uni<CategoryStatus>> categories = new ArrayList<>();
         for (String category : subscription.categories()) {
-            categories.add(checkpoints.load(category).chain(checkpoint -> lag(category, checkpoint)));
+            categories.add(checkpoints.load(category).chain(position -> lag(category, position.checkpoint())));
         }
         return Uni.join().all(categories).andFailFast()
                 .map(list -> new Status(subscription.name(), subscription.kind(), state, list, lastError));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.eventshop.events.StreamId;
 import io.eventshop.events.order.OrderConfirmed;
+import io.eventshop.store.Checkpoint;
 import io.eventshop.store.ExpectedVersion;
 import io.eventshop.store.RecordedEvent;
 import io.eventshop.store.StoreTransaction;
@@ -131,13 +132,14 @@ class StreamApplierTest {
         // Version 3 of b before its 1 and 2 (their transactions took lower ids: it happens), a's 1 and 2 again.
         List<StoredEvent> page = List.of(b.get(2), a.get(0), a.get(1), a.get(2), b.get(0), a.get(3), b.get(1));
         new SubscriberCheckpoints(fx.store, subscription()).initialize().await().indefinitely();
+        new SubscriberCheckpoints(fx.store, subscription()).finishReplay("subscribed", Checkpoint.START).await().indefinitely();
 
         StreamApplier.PageOutcome outcome = applier.applyPage("subscribed", page).await().indefinitely();
 
         assertThat(outcome).isEqualTo(new StreamApplier.PageOutcome(5, 4, 2, 0, 0));
         assertThat(applied().get(a.getFirst().streamId().value())).containsExactly(1, 2, 3, 4);
         assertThat(applied().get(b.getFirst().streamId().value())).containsExactly(1, 2, 3);
-        assertThat(new SubscriberCheckpoints(fx.store, subscription()).load("subscribed").await().indefinitely())
+        assertThat(new SubscriberCheckpoints(fx.store, subscription()).load("subscribed").await().indefinitely().checkpoint())
                 .isEqualTo(page.getLast().position());
     }
 
@@ -147,7 +149,7 @@ class StreamApplierTest {
         List<StoredEvent> parked = storedStream(3);
         List<StoredEvent> flowing = storedStream(3);
         apply(parked.get(0).event());
-        new DeadLetters(fx.store).park(subscriber, parked.get(1).event(), "test", 1, "{}").await().indefinitely();
+        new DeadLetters(fx.store).park(subscriber, parked.get(1).event(), 0, "test", 1, "{}").await().indefinitely();
         List<List<Integer>> calls = new ArrayList<>();
         Subscription batched = Subscription.view(subscriber, "subscribed")
                 .on(OrderConfirmed.class, (tx, event) -> Uni.createFrom().failure(new AssertionError("the batch handler is used")))

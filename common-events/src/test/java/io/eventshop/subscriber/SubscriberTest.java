@@ -165,6 +165,27 @@ class SubscriberTest {
     }
 
     @Test
+    void when_the_leading_relay_dies_mid_stream_the_standby_takes_over_and_the_handler_sees_everything_once() throws Exception {
+        Subscriber subscriber = sf.start(sf.recordingView(), SubscriberFixture.FAST);
+        await().atMost(Duration.ofSeconds(10)).until(() -> live(subscriber));
+        var first = sf.relay();
+        await().atMost(Duration.ofSeconds(10)).until(() -> first.status().state() == io.eventshop.relay.Relay.State.LEADING);
+        var second = sf.relay();
+        List<StoredEvent> appended = new ArrayList<>(sf.appendStreams(5, 4));
+
+        // The leader's lock session dies while events keep coming: both may publish for a moment.
+        fx.pool.preparedQuery("select pg_terminate_backend(pid) from pg_locks where locktype = 'advisory' and granted"
+                        + " and objsubid = 2 and classid::int4 = hashtext('eventshop.relay') and objid::int4 = hashtext($1)")
+                .execute(Tuple.of(sf.category)).await().indefinitely();
+        appended.addAll(sf.appendStreams(5, 4));
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> sf.appliedCount() == appended.size());
+        assertThat(sf.applied()).isEqualTo(SubscriberFixture.expected(appended));
+        await().atMost(Duration.ofSeconds(10)).until(() -> List.of(first.status().state(), second.status().state())
+                .contains(io.eventshop.relay.Relay.State.LEADING));
+    }
+
+    @Test
     void a_malformed_body_is_dead_lettered_with_its_reason_and_the_queue_keeps_flowing() throws Exception {
         Subscriber subscriber = sf.start(sf.recordingView(), SubscriberFixture.FAST);
         await().atMost(Duration.ofSeconds(10)).until(() -> live(subscriber));
@@ -283,6 +304,55 @@ class SubscriberTest {
         } finally {
             holder.close().await().indefinitely();
         }
+    }
+
+    @Test
+    void a_new_view_replays_history_in_stream_order_parks_poison_and_then_goes_live() throws Exception {
+        // A later version whose transaction id is lower than its predecessor's: it comes first in store order.
+        StreamId inverted = sf.newStream();
+        var go = new java.util.concurrent.CompletableFuture<Void>();
+        var xidTaken = new java.util.concurrent.CompletableFuture<Void>();
+        var late = fx.store.inTransaction(tx -> tx.connection().query("select pg_current_xact_id()").execute()
+                        .invoke(() -> xidTaken.complete(null))
+                        .chain(() -> Uni.createFrom().completionStage(go))
+                        .chain(() -> fx.store.append(tx, inverted, io.eventshop.store.ExpectedVersion.exactly(2),
+                                SubscriberFixture.confirmations(1))))
+                .subscribeAsCompletionStage();
+        xidTaken.join();
+        sf.append(inverted, SubscriberFixture.confirmations(2));
+        go.complete(null);
+        late.join();
+        List<StoredEvent> history = new ArrayList<>(sf.appendStreams(30, 3));
+        StreamId poisoned = sf.newStream();
+        sf.append(poisoned, SubscriberFixture.confirmations(1));
+        sf.append(poisoned, List.of(SubscriberFixture.unknownType()));
+        sf.append(poisoned, SubscriberFixture.confirmations(1));
+        List<StoredEvent> inStoreOrder = fx.store.readCategory(sf.category, io.eventshop.store.Checkpoint.START, 1000)
+                .await().indefinitely();
+        assertThat(inStoreOrder.stream().filter(e -> e.streamId().equals(inverted)).map(StoredEvent::streamVersion))
+                .as("the store hands out version 3 first").startsWith(3);
+
+        var small = new SubscriberOptions("classic", 32, 7, Duration.ofMillis(500), 3, Duration.ofMillis(20),
+                Duration.ofMillis(200), Duration.ofMillis(300));
+        Subscriber subscriber = sf.start(sf.recordingView(), small);
+        await().atMost(Duration.ofSeconds(15)).until(() -> live(subscriber));
+
+        assertThat(sf.applied().get(inverted.value())).containsExactly(1, 2, 3);
+        assertThat(sf.applied()).containsAllEntriesOf(SubscriberFixture.expected(history));
+        assertThat(sf.applied().get(poisoned.value())).containsExactly(1);
+        assertThat(sf.deadLetters()).singleElement().satisfies(letter -> {
+            assertThat(letter.streamId()).isEqualTo(poisoned.value());
+            assertThat(letter.streamVersion()).isEqualTo(2);
+        });
+        assertThat(sf.counter("eventshop.subscriber.applied", "path", "live")).as("all by replay").isZero();
+
+        sf.relay();
+        List<StoredEvent> live = sf.appendStreams(3, 2);
+        await().atMost(Duration.ofSeconds(10)).until(() -> sf.counter("eventshop.subscriber.applied", "path", "live") >= live.size());
+        assertThat(sf.applied()).containsAllEntriesOf(SubscriberFixture.expected(live));
+        Subscriber.Resolution skipped = subscriber.resolve(sf.deadLetters().getFirst(), DeadLetter.Status.SKIPPED).await().indefinitely();
+        assertThat(skipped.applied()).isEqualTo(1);
+        assertThat(sf.applied().get(poisoned.value())).containsExactly(1, 3);
     }
 
     @Test

@@ -35,4 +35,23 @@ final class BenchEvents {
                 end $$""".formatted((events + 999) / 1000, category, category, metadata)).executeAndAwait();
         pool.query("vacuum (analyze) event_store.events").executeAndAwait();
     }
+
+    /**
+     * The read baseline: one ordered SELECT of the store's columns over every event, streamed through a
+     * cursor and counted; events/s.
+     */
+    static double rawOrderedRead(Pool pool, long expected, int pageSize) {
+        long start = System.nanoTime();
+        long count = pool.withTransaction(conn -> conn.prepare("select transaction_id::text, global_position, event_id, stream_id,"
+                                + " stream_version, type, schema_version, data::text, metadata::text, occurred_at"
+                                + " from event_store.events order by transaction_id, global_position")
+                        .onItem().transformToUni(statement -> statement.createStream(pageSize).toMulti()
+                                .collect().with(java.util.stream.Collectors.counting())))
+                .await().indefinitely();
+        double rate = count / ((System.nanoTime() - start) / 1e9);
+        if (count != expected) {
+            throw new IllegalStateException("read " + count + " events, the store holds " + expected);
+        }
+        return rate;
+    }
 }

@@ -182,18 +182,8 @@ public final class StoreBenchmark {
         return rate;
     }
 
-    // The baseline: one ordered SELECT of the same columns, streamed through a cursor, rows counted.
     private double rawOrderedRead(long expected) {
-        long start = System.nanoTime();
-        long count = pool.withTransaction(conn -> conn.prepare("select transaction_id::text, global_position, event_id, stream_id,"
-                                + " stream_version, type, schema_version, data::text, metadata::text, occurred_at"
-                                + " from event_store.events order by transaction_id, global_position")
-                        .onItem().transformToUni(statement -> statement.createStream(PAGE_SIZE).toMulti()
-                                .collect().with(java.util.stream.Collectors.counting())))
-                .await().indefinitely();
-        double rate = count / ((System.nanoTime() - start) / 1e9);
-        check(count, expected);
-        return rate;
+        return BenchEvents.rawOrderedRead(pool, expected, PAGE_SIZE);
     }
 
     private static void check(long count, long expected) {

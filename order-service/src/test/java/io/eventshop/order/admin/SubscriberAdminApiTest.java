@@ -76,6 +76,20 @@ class SubscriberAdminApiTest {
     }
 
     @Test
+    void subscriber_metrics_and_health_details_are_exported() {
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> given().get("/q/metrics").then().statusCode(200)
+                .body(org.hamcrest.Matchers.allOf(
+                        org.hamcrest.Matchers.containsString("eventshop_subscriber_applied_total{path=\"live\",subscriber=\""
+                                + AdminTestSubscription.NAME + "\"}"),
+                        org.hamcrest.Matchers.containsString("eventshop_subscriber_dead_letters_total"),
+                        org.hamcrest.Matchers.containsString("eventshop_subscriber_lag_seconds"),
+                        org.hamcrest.Matchers.containsString("eventshop_subscriber_latency_seconds"))));
+        given().get("/q/health/ready").then().statusCode(200)
+                .body("checks.find { it.name == 'Event subscribers' }.status", equalTo("UP"))
+                .body("checks.find { it.name == 'Event subscribers' }.data.'" + AdminTestSubscription.NAME + "'", notNullValue());
+    }
+
+    @Test
     void what_cannot_be_done_is_answered_with_a_problem_document() {
         given().get("/admin/dead-letters/987654321987").then().statusCode(404)
                 .contentType("application/problem+json")
