@@ -162,6 +162,7 @@ public final class Subscriber implements AutoCloseable {
                     lastError = null;
                 }
             } catch (RuntimeException e) {
+                state = State.DEGRADED;
                 failed("catch-up", e);
             }
             try {
