@@ -36,9 +36,17 @@ final class DeadLetters {
     private static final String FIND = "select " + COLUMNS + " from event_store.dead_letters where id = $1";
     private static final String LOCK_LETTER = "select " + COLUMNS + " from event_store.dead_letters where id = $1 for update";
     private static final String RESOLVE = "update event_store.dead_letters set status = $2, resolved_at = now() where id = $1";
+    // Un-parks and marks the stream for a resync; a skip also names the version to pass over. Versions
+    // between the last applied and the dead-lettered one (a gap repair's) are applied, not skipped.
     private static final String UNPARK = "update event_store.subscriber_streams"
-            + " set parked_version = null, last_version = greatest(last_version, $4)"
+            + " set parked_version = null, resync = true, skip_version = $4"
             + " where subscriber = $1 and stream_id = $2 and parked_version = $3";
+    private static final String LOCK_STREAM = "select 1 from event_store.subscriber_streams"
+            + " where subscriber = $1 and stream_id = $2 for update";
+    private static final String PENDING_RESYNCS = "select stream_id from event_store.subscriber_streams"
+            + " where subscriber = $1 and resync and parked_version is null limit 100";
+    private static final String RESYNCED = "update event_store.subscriber_streams set resync = false"
+            + " where subscriber = $1 and stream_id = $2 and last_version >= $3";
     private static final String COUNT_OPEN = "select count(*) from event_store.dead_letters where subscriber = $1 and status = 'OPEN'";
 
     /** A dead letter written: {@code created} false when it was already open (another path gave up on it too). */
@@ -88,8 +96,13 @@ final class DeadLetters {
     /** Records a message that is not an event at all; no stream to park (the store's copy, if any, is applied by catch-up). */
     Uni<Recorded> recordUnreadable(String subscriber, String reason, String body) {
         return store.inTransaction(tx -> tx.connection().preparedQuery(RECORD)
-                .execute(Tuple.tuple(Arrays.asList(subscriber, null, null, null, null, reason, 1, body)))
+                .execute(Tuple.tuple(Arrays.asList(subscriber, null, null, null, null, reason, 1, storable(body))))
                 .map(ids -> recorded(ids.iterator().next())));
+    }
+
+    // Postgres text cannot hold NUL: keep such a body readable instead of failing to record it.
+    private static String storable(String body) {
+        return body.indexOf('\u0000') < 0 ? body : body.replace("\u0000", "\\u0000");
     }
 
     private static Recorded recorded(Row row) {
@@ -123,7 +136,9 @@ final class DeadLetters {
      * @throws NotOpenException (as the Uni's failure) when it was already resolved
      */
     Uni<DeadLetter> resolve(DeadLetter letter, DeadLetter.Status outcome) {
-        return store.inTransaction(tx -> tx.connection().preparedQuery(LOCK_LETTER).execute(Tuple.of(letter.id()))
+        // The stream's row first, then the letter: the order park() takes them in, so the two never deadlock.
+        return store.inTransaction(tx -> lockStream(tx, letter)
+                .chain(() -> tx.connection().preparedQuery(LOCK_LETTER).execute(Tuple.of(letter.id())))
                 .chain(rows -> {
                     DeadLetter current = read(rows.iterator().next());
                     if (current.status() != DeadLetter.Status.OPEN) {
@@ -131,12 +146,32 @@ final class DeadLetters {
                     }
                     Uni<?> unpark = current.streamId() == null ? Uni.createFrom().voidItem()
                             : tx.connection().preparedQuery(UNPARK).execute(Tuple.of(current.subscriber(), current.streamId(),
-                                    current.streamVersion(),
-                                    outcome == DeadLetter.Status.SKIPPED ? current.streamVersion() : 0));
+                                    current.streamVersion(), outcome == DeadLetter.Status.SKIPPED ? current.streamVersion() : null));
                     return unpark.chain(() -> tx.connection().preparedQuery(RESOLVE).execute(Tuple.of(current.id(), outcome.name())))
                             .chain(() -> tx.connection().preparedQuery(FIND).execute(Tuple.of(current.id())))
                             .map(after -> read(after.iterator().next()));
                 }));
+    }
+
+    private static Uni<?> lockStream(io.eventshop.store.StoreTransaction tx, DeadLetter letter) {
+        return letter.streamId() == null ? Uni.createFrom().voidItem()
+                : tx.connection().preparedQuery(LOCK_STREAM).execute(Tuple.of(letter.subscriber(), letter.streamId()));
+    }
+
+    /** Streams whose dead letter was resolved but whose waiting events are not all applied yet. */
+    Uni<List<String>> pendingResyncs(String subscriber) {
+        return store.inTransaction(tx -> tx.connection().preparedQuery(PENDING_RESYNCS).execute(Tuple.of(subscriber))
+                .map(rows -> {
+                    List<String> streams = new ArrayList<>();
+                    rows.forEach(row -> streams.add(row.getString(0)));
+                    return streams;
+                }));
+    }
+
+    /** The stream reached {@code version} (its head when the resync began): done, unless it parked again. */
+    Uni<Void> resynced(String subscriber, String stream, int version) {
+        return store.inTransaction(tx -> tx.connection().preparedQuery(RESYNCED).execute(Tuple.of(subscriber, stream, version)))
+                .replaceWithVoid();
     }
 
     private static DeadLetter read(Row row) {

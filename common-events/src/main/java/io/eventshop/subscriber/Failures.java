@@ -42,6 +42,10 @@ final class Failures {
             if (at instanceof UnknownEventTypeException || at instanceof UndecodableEventException) {
                 return Kind.POISON;
             }
+            // A JSON failure is an IOException to Jackson, but a handler's bad JSON will not pass by retrying.
+            if (at instanceof com.fasterxml.jackson.core.JacksonException) {
+                return Kind.HANDLER;
+            }
             if (at instanceof StreamVersionConflictException || at instanceof ClosedConnectionException
                     || at instanceof IOException || at instanceof TimeoutException
                     || at instanceof io.smallrye.mutiny.TimeoutException) {

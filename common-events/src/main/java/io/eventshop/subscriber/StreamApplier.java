@@ -32,19 +32,22 @@ final class StreamApplier {
 
     private static final String ENSURE_ROW = "insert into event_store.subscriber_streams (subscriber, stream_id, last_version)"
             + " values ($1, $2, 0) on conflict do nothing";
-    private static final String LOCK_ROW = "select last_version, parked_version from event_store.subscriber_streams"
+    private static final String LOCK_ROW = "select last_version, parked_version, skip_version from event_store.subscriber_streams"
             + " where subscriber = $1 and stream_id = $2 for update";
-    private static final String ADVANCE = "update event_store.subscriber_streams set last_version = $3"
+    // A skipped version, once passed, is history.
+    private static final String ADVANCE = "update event_store.subscriber_streams set last_version = $3,"
+            + " skip_version = case when skip_version <= $3 then null else skip_version end"
             + " where subscriber = $1 and stream_id = $2";
     private static final String ENSURE_ROWS = "insert into event_store.subscriber_streams (subscriber, stream_id, last_version)"
             + " select $1, s, 0 from unnest($2::text[]) s on conflict do nothing";
     // Sorted, so two pages (two replicas' catch-up readers) lock their rows in one order: no deadlock.
     // A join with the array, not "= any": without statistics (autovacuum off) the planner scanned every
     // row of the subscriber for "= any"; the join probes the primary key once per stream.
-    private static final String LOCK_ROWS = "select s.stream_id, s.last_version, s.parked_version"
+    private static final String LOCK_ROWS = "select s.stream_id, s.last_version, s.parked_version, s.skip_version"
             + " from unnest($2::text[]) k(stream_id) join event_store.subscriber_streams s on s.subscriber = $1 and s.stream_id = k.stream_id"
             + " order by s.stream_id for update of s";
-    private static final String ADVANCE_ROWS = "update event_store.subscriber_streams s set last_version = v.last"
+    private static final String ADVANCE_ROWS = "update event_store.subscriber_streams s set last_version = v.last,"
+            + " skip_version = case when s.skip_version <= v.last then null else s.skip_version end"
             + " from unnest($2::text[], $3::int[]) v(stream_id, last) where s.subscriber = $1 and s.stream_id = v.stream_id";
 
     /** What applying one event did. {@code parked}: its stream waits for a dead letter's redrive. */
@@ -88,9 +91,10 @@ final class StreamApplier {
             }
             return switch (StreamGuard.decide(row.lastVersion(), event.streamVersion())) {
                 case StreamGuard.Duplicate duplicate -> Uni.createFrom().item(new Outcome(0, true, 0, false));
-                case StreamGuard.Apply next -> applyInOrder(tx, List.of(event)).replaceWith(new Outcome(1, false, 0, false));
+                case StreamGuard.Apply next -> applyInOrder(tx, List.of(event), row.skipVersion())
+                        .replaceWith(new Outcome(1, false, 0, false));
                 case StreamGuard.RepairGap gap -> missing(tx, event, gap.fromVersion(), gap.toVersion())
-                        .flatMap(repairs -> applyInOrder(tx, concat(repairs, event))
+                        .flatMap(repairs -> applyInOrder(tx, concat(repairs, event), row.skipVersion())
                                 .replaceWith(new Outcome(repairs.size() + 1, false, repairs.size(), false)));
             };
         }));
@@ -145,6 +149,7 @@ final class StreamApplier {
 
     private Uni<PageOutcome> execute(StoreTransaction tx, Plan plan, DecodedPage decoded) {
         return resolveGaps(tx, plan.items())
+                .map(events -> events.stream().filter(event -> !plan.skips(event)).toList())
                 .chain(events -> handleAll(tx, events, decoded).map(ignored -> new PageOutcome(
                         events.size() - ignored, plan.duplicates(), events.size() - plan.incoming(), plan.parked(), ignored)));
     }
@@ -157,14 +162,15 @@ final class StreamApplier {
                 .chain(() -> tx.connection().preparedQuery(LOCK_ROW).execute(key))
                 .map(rows -> {
                     Row row = rows.iterator().next();
-                    return new StreamRow(row.getInteger(0), row.getInteger(1));
+                    return new StreamRow(row.getInteger(0), row.getInteger(1), row.getInteger(2));
                 });
     }
 
     // One after another, each version after the previous one's handler finished; then advance once.
-    private Uni<Void> applyInOrder(StoreTransaction tx, List<RecordedEvent> events) {
+    // A version an admin skipped passes without its handler.
+    private Uni<Void> applyInOrder(StoreTransaction tx, List<RecordedEvent> events, Integer skipVersion) {
         return Multi.createFrom().iterable(events)
-                .onItem().transformToUniAndConcatenate(event -> envelope(event)
+                .onItem().transformToUniAndConcatenate(event -> skipped(event, skipVersion) ? Uni.createFrom().voidItem() : envelope(event)
                         .map(envelope -> subscription.handle(tx, envelope)
                                 .onFailure().transform(failure -> new EventFailedException(event, failure)))
                         .orElse(Uni.createFrom().voidItem()))
@@ -176,7 +182,11 @@ final class StreamApplier {
 
     // --- a page ---------------------------------------------------------------------------------
 
-    private record StreamRow(int lastVersion, Integer parkedVersion) {
+    private record StreamRow(int lastVersion, Integer parkedVersion, Integer skipVersion) {
+    }
+
+    private static boolean skipped(RecordedEvent event, Integer skipVersion) {
+        return skipVersion != null && skipVersion == event.streamVersion();
     }
 
     /** An event to apply, or the versions of a stream to fetch from the store before the next one. */
@@ -189,13 +199,18 @@ final class StreamApplier {
     private record Gap(RecordedEvent before, int fromVersion, int toVersion) implements Item {
     }
 
-    private record Plan(List<Item> items, Map<String, Integer> lastVersions, int incoming, int duplicates, int parked) {
+    private record Plan(List<Item> items, Map<String, Integer> lastVersions, int incoming, int duplicates, int parked,
+            Map<String, Integer> skipVersions) {
+
+        boolean skips(RecordedEvent event) {
+            return skipped(event, skipVersions.get(event.streamId().value()));
+        }
     }
 
     private static Map<String, StreamRow> streamRows(io.vertx.mutiny.sqlclient.RowSet<Row> rows) {
         Map<String, StreamRow> byStream = new HashMap<>();
         for (Row row : rows) {
-            byStream.put(row.getString(0), new StreamRow(row.getInteger(1), row.getInteger(2)));
+            byStream.put(row.getString(0), new StreamRow(row.getInteger(1), row.getInteger(2), row.getInteger(3)));
         }
         return byStream;
     }
@@ -205,6 +220,10 @@ final class StreamApplier {
         int last(String stream);
 
         boolean parked(String stream);
+
+        default Integer skipVersion(String stream) {
+            return null;
+        }
     }
 
     private static StreamState rowsState(Map<String, StreamRow> rows) {
@@ -217,6 +236,11 @@ final class StreamApplier {
             @Override
             public boolean parked(String stream) {
                 return rows.get(stream).parkedVersion() != null;
+            }
+
+            @Override
+            public Integer skipVersion(String stream) {
+                return rows.get(stream).skipVersion();
             }
         };
     }
@@ -238,6 +262,7 @@ final class StreamApplier {
     // The whole protocol in memory: the same decisions apply() makes, per event, in page order.
     private static Plan plan(List<StoredEvent> page, StreamState state) {
         Map<String, Integer> advanced = new HashMap<>();
+        Map<String, Integer> skips = new HashMap<>();
         List<Item> items = new ArrayList<>();
         int incoming = 0;
         int duplicates = 0;
@@ -263,8 +288,12 @@ final class StreamApplier {
             }
             incoming++;
             advanced.put(stream, event.streamVersion());
+            Integer skip = state.skipVersion(stream);
+            if (skip != null) {
+                skips.put(stream, skip);
+            }
         }
-        return new Plan(items, advanced, incoming, duplicates, parked);
+        return new Plan(items, advanced, incoming, duplicates, parked, skips);
     }
 
     // Gaps are rare on catch-up (a stream's versions can commit out of transaction-id order); each costs

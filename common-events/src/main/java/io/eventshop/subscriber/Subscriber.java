@@ -1,6 +1,7 @@
 package io.eventshop.subscriber;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.eventshop.events.StreamId;
 import io.eventshop.events.UndecodableEventException;
 import io.eventshop.relay.BrokerConnectionSource;
 import io.eventshop.store.Checkpoint;
@@ -150,12 +151,15 @@ public final class Subscriber implements AutoCloseable {
             pause(options.retryInterval());
         }
         while (running) {
-            boolean reopened = openConsumers();
+            boolean reopened = false;
             try {
+                refreshReplaying();
+                reopened = openConsumers();
                 state = State.CATCHING_UP;
                 if (catchUp()) {
                     continue; // a replay finished: go live and catch up what came meanwhile, now
                 }
+                resyncPending();
                 state = !replaying.isEmpty() ? State.CATCHING_UP
                         : consumers.values().stream().allMatch(QueueConsumer::isOpen) ? State.LIVE : State.DEGRADED;
                 if (state == State.LIVE && !reopened) {
@@ -187,6 +191,19 @@ public final class Subscriber implements AutoCloseable {
         } catch (RuntimeException e) {
             failed("start-up", e);
             return false;
+        }
+    }
+
+    // Which categories replay is the database's to say (another replica may have finished one); a
+    // replaying category must have no consumer, or the live path and the replay would both apply.
+    private void refreshReplaying() {
+        for (String category : subscription.categories()) {
+            if (checkpoints.load(category).await().atMost(Duration.ofMinutes(1)).replaying()) {
+                replaying.add(category);
+                consumers.get(category).close();
+            } else {
+                replaying.remove(category);
+            }
         }
     }
 
@@ -301,6 +318,7 @@ public final class Subscriber implements AutoCloseable {
             } catch (RuntimeException e) {
                 if (Failures.classify(e) == Failures.Kind.TRANSIENT) {
                     metrics.retried(Failures.Kind.TRANSIENT);
+                    noteTransient(attempt, e);
                     pause(options.backoffAfter(attempt));
                     continue;
                 }
@@ -326,11 +344,17 @@ public final class Subscriber implements AutoCloseable {
             RuntimeException first) {
         StoredEvent event = single.events().getFirst();
         RuntimeException failure = first;
+        int transientTries = 0;
         for (int attempt = 1; running; attempt++) {
             Failures.Kind kind = Failures.classify(failure);
-            if (kind == Failures.Kind.HANDLER && attempt < options.maxAttempts()) {
+            if (kind == Failures.Kind.TRANSIENT) {
+                attempt--; // a passing failure is not the handler's: it does not count
+                transientTries++;
+                noteTransient(transientTries, failure);
+            }
+            if (kind == Failures.Kind.TRANSIENT || kind == Failures.Kind.HANDLER && attempt < options.maxAttempts()) {
                 metrics.retried(kind);
-                pause(options.backoffAfter(attempt));
+                pause(options.backoffAfter(kind == Failures.Kind.TRANSIENT ? transientTries : attempt));
                 try {
                     StreamApplier.ReplayOutcome done = applier.replayPage(category, single, replay, from)
                             .await().atMost(Duration.ofMinutes(1));
@@ -364,7 +388,7 @@ public final class Subscriber implements AutoCloseable {
             } catch (RuntimeException e) {
                 if (Failures.classify(e) == Failures.Kind.TRANSIENT) {
                     metrics.retried(Failures.Kind.TRANSIENT);
-                    LOG.debugf("subscriber %s: catch-up page failed transiently, retrying: %s", subscription.name(), e.getMessage());
+                    noteTransient(attempt, e);
                     pause(options.backoffAfter(attempt));
                     continue;
                 }
@@ -417,7 +441,13 @@ public final class Subscriber implements AutoCloseable {
                         metrics.deadLettered();
                         LOG.warnf("subscriber %s: dead letter %d: unreadable message: %s", subscription.name(), recorded.id(), e.getMessage());
                         settle.accept(QueueConsumer.Settlement.REJECT);
-                    }, failure -> LOG.debugf("subscriber %s stopped before recording an unreadable message", subscription.name()));
+                    }, failure -> {
+                        if (running) { // could not even record it: reject anyway, the broker's dead-letter queue keeps it
+                            LOG.errorf(failure, "subscriber %s: an unreadable message could not be recorded as a dead letter;"
+                                    + " it goes to the broker's dead-letter queue only", subscription.name());
+                            settle.accept(QueueConsumer.Settlement.REJECT);
+                        }
+                    });
             return;
         }
         deliver(event, text).subscribe().with(
@@ -449,6 +479,7 @@ public final class Subscriber implements AutoCloseable {
                     Failures.Kind kind = Failures.classify(failure);
                     if (kind == Failures.Kind.TRANSIENT) {
                         metrics.retried(kind);
+                        noteTransient(transientAttempt, failure);
                         return later(options.backoffAfter(transientAttempt))
                                 .chain(() -> attempt(event, body, handlerAttempt, transientAttempt + 1));
                     }
@@ -526,24 +557,70 @@ public final class Subscriber implements AutoCloseable {
      * @return what happened to the stream's events after the resolution
      */
     public Uni<Resolution> resolve(DeadLetter letter, DeadLetter.Status outcome) {
+        if (letter.streamId() != null && replaying.contains(StreamId.parse(letter.streamId()).category())) {
+            return Uni.createFrom().failure(new ReplayingException(subscription.name() + " is still replaying category "
+                    + StreamId.parse(letter.streamId()).category() + "; resolve dead letter " + letter.id() + " when the replay has finished"));
+        }
         return deadLetters.resolve(letter, outcome).chain(resolved -> {
             if (resolved.streamId() == null) {
                 catchUpNow(); // an unreadable message: whatever it stood for, the store's copy is applied by catch-up
                 return Uni.createFrom().item(new Resolution(resolved, 0, false));
             }
-            return store.readStream(io.eventshop.events.StreamId.parse(resolved.streamId()), 1)
-                    .map(StoredEvent::event)
-                    .onItem().transformToUniAndConcatenate(event -> deliver(event, null))
-                    .collect().asList()
-                    .map(results -> new Resolution(resolved,
-                            (int) results.stream().filter(r -> r == Result.APPLIED).count(),
-                            results.contains(Result.DEAD_LETTERED) || results.contains(Result.PARKED)));
+            return resync(resolved.streamId()).map(row -> new Resolution(resolved, row.lastVersion(), row.parked()));
         });
     }
 
-    /** The resolved dead letter, how many events of its stream were applied, and whether the stream parked again. */
+    /** Resolving is refused while the dead letter's category replays: the replay keeps its stream state in memory. */
+    public static final class ReplayingException extends RuntimeException {
+        ReplayingException(String message) {
+            super(message);
+        }
+    }
+
+    private record StreamProgress(int lastVersion, boolean parked) {
+    }
+
+    // Applies a resolved stream up to its head through the normal path (one transaction repairs the
+    // whole run), then clears the resync mark; if a version fails again, the stream parks again and
+    // the mark stays for the next resolution.
+    private Uni<StreamProgress> resync(String streamId) {
+        StreamId stream = StreamId.parse(streamId);
+        return store.streamVersion(stream)
+                .chain(head -> head == 0 ? Uni.createFrom().voidItem() : store.readStream(stream, head).map(StoredEvent::event)
+                        .toUni().chain(event -> deliver(event, null))
+                        .chain(() -> deadLetters.resynced(subscription.name(), streamId, head)))
+                .chain(() -> progress(streamId));
+    }
+
+    private Uni<StreamProgress> progress(String streamId) {
+        return store.inTransaction(tx -> tx.connection()
+                .preparedQuery("select last_version, parked_version from event_store.subscriber_streams where subscriber = $1 and stream_id = $2")
+                .execute(Tuple.of(subscription.name(), streamId))
+                .map(rows -> rows.size() == 0 ? new StreamProgress(0, false)
+                        : new StreamProgress(rows.iterator().next().getInteger(0), rows.iterator().next().getInteger(1) != null)));
+    }
+
+    // Resolutions whose resync did not finish (the service stopped, the request was cancelled) finish here.
+    private void resyncPending() {
+        for (String stream : deadLetters.pendingResyncs(subscription.name()).await().atMost(Duration.ofMinutes(1))) {
+            if (!running || replaying.contains(StreamId.parse(stream).category())) {
+                continue;
+            }
+            resync(stream).await().atMost(Duration.ofMinutes(5));
+        }
+    }
+
+    /** The resolved dead letter, the version its stream is now applied up to, and whether the stream parked again. */
     @RegisterForReflection
-    public record Resolution(DeadLetter deadLetter, int applied, boolean parkedAgain) {
+    public record Resolution(DeadLetter deadLetter, int appliedUpTo, boolean parkedAgain) {
+    }
+
+    // Transient failures are retried without limit; one that does not pass must still be visible.
+    private void noteTransient(int tries, Throwable failure) {
+        if (tries % 10 == 0) {
+            lastError = "retrying a transient failure (" + tries + " tries): " + Failures.reason(failure);
+            LOG.warnf("subscriber %s: %s", subscription.name(), lastError);
+        }
     }
 
     private void failed(String doing, Throwable e) {

@@ -230,7 +230,7 @@ class SubscriberTest {
 
         Subscriber.Resolution skipped = subscriber.resolve(letter, DeadLetter.Status.SKIPPED).await().indefinitely();
 
-        assertThat(skipped.applied()).isEqualTo(2);
+        assertThat(skipped.appliedUpTo()).isEqualTo(4);
         assertThat(skipped.parkedAgain()).isFalse();
         assertThat(sf.applied().get(poisoned.value())).containsExactly(1, 3, 4);
         assertThat(sf.deadLetters().getFirst().status()).isEqualTo(DeadLetter.Status.SKIPPED);
@@ -273,9 +273,55 @@ class SubscriberTest {
         broken.clear();
         Subscriber.Resolution redriven = subscriber.resolve(letter, DeadLetter.Status.REDRIVEN).await().indefinitely();
 
-        assertThat(redriven.applied()).isEqualTo(3);
+        assertThat(redriven.appliedUpTo()).isEqualTo(5);
+        assertThat(redriven.parkedAgain()).isFalse();
         assertThat(sf.applied().get(stream.value())).containsExactly(1, 2, 3, 4, 5);
         assertThat(sf.counter("eventshop.subscriber.dead.letters")).isEqualTo(1);
+    }
+
+    @Test
+    void skipping_a_version_that_failed_inside_a_gap_repair_still_applies_the_versions_before_it() throws Exception {
+        Set<UUID> broken = ConcurrentHashMap.newKeySet();
+        Subscription view = Subscription.view(sf.subscriber, sf.category).on(OrderConfirmed.class, (tx, event) ->
+                broken.contains(event.recorded().eventId())
+                        ? Uni.createFrom().failure(new IllegalStateException("cannot take it"))
+                        : sf.record(tx, event)).build();
+        var liveOnly = new SubscriberOptions("classic", 32, 200, Duration.ofHours(1), 2, Duration.ofMillis(20),
+                Duration.ofMillis(200), Duration.ofMillis(300));
+        Subscriber subscriber = sf.start(view, liveOnly);
+        await().atMost(Duration.ofSeconds(10)).until(() -> live(subscriber));
+        StreamId stream = sf.newStream();
+        List<StoredEvent> events = sf.append(stream, SubscriberFixture.confirmations(3));
+        broken.add(events.get(1).eventId());
+
+        // Only version 3 arrives: its transaction repairs 1 and 2, and 2 fails, so nothing of it commits.
+        sf.publishRaw(CloudEventCodec.encode(events.get(2).event()));
+        await().atMost(Duration.ofSeconds(10)).until(() -> sf.deadLetters().size() == 1);
+        assertThat(sf.deadLetters().getFirst().streamVersion()).isEqualTo(2);
+        assertThat(sf.applied()).doesNotContainKey(stream.value());
+
+        Subscriber.Resolution skipped = subscriber.resolve(sf.deadLetters().getFirst(), DeadLetter.Status.SKIPPED)
+                .await().indefinitely();
+
+        assertThat(skipped.appliedUpTo()).isEqualTo(3);
+        assertThat(sf.applied().get(stream.value())).as("version 1 applied, 2 skipped, 3 applied").containsExactly(1, 3);
+    }
+
+    @Test
+    void a_resolution_whose_service_stopped_before_applying_the_stream_is_finished_by_the_next_pass() throws Exception {
+        Subscriber subscriber = sf.start(sf.recordingView(), SubscriberFixture.FAST);
+        await().atMost(Duration.ofSeconds(10)).until(() -> live(subscriber));
+        sf.relay();
+        StreamId stream = sf.newStream();
+        sf.append(stream, List.of(SubscriberFixture.unknownType()));
+        sf.append(stream, SubscriberFixture.confirmations(2));
+        await().atMost(Duration.ofSeconds(10)).until(() -> sf.deadLetters().size() == 1);
+
+        // Only the resolution's own transaction, as if the service stopped right after it committed.
+        new DeadLetters(fx.store).resolve(sf.deadLetters().getFirst(), DeadLetter.Status.SKIPPED).await().indefinitely();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> sf.applied().containsKey(stream.value()));
+        assertThat(sf.applied().get(stream.value())).containsExactly(2, 3);
     }
 
     @Test
@@ -351,7 +397,7 @@ class SubscriberTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> sf.counter("eventshop.subscriber.applied", "path", "live") >= live.size());
         assertThat(sf.applied()).containsAllEntriesOf(SubscriberFixture.expected(live));
         Subscriber.Resolution skipped = subscriber.resolve(sf.deadLetters().getFirst(), DeadLetter.Status.SKIPPED).await().indefinitely();
-        assertThat(skipped.applied()).isEqualTo(1);
+        assertThat(skipped.appliedUpTo()).isEqualTo(3);
         assertThat(sf.applied().get(poisoned.value())).containsExactly(1, 3);
     }
 
