@@ -68,7 +68,8 @@ public final class SubscriberBenchmark {
     private final EventStore store;
     private final Connection amqp;
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    private final List<String> subscribers = new ArrayList<>();
+    // A set: deleting a name twice fails on this broker and would close the channel before the rest are deleted.
+    private final java.util.Set<String> subscribers = new java.util.LinkedHashSet<>();
 
     private SubscriberBenchmark(Pool pool, Connection amqp) {
         this.pool = pool;
