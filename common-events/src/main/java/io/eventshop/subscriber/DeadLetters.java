@@ -39,24 +39,30 @@ final class DeadLetters {
     // Un-parks and marks the stream for a resync; a skip also names the version to pass over. Versions
     // between the last applied and the dead-lettered one (a gap repair's) are applied, not skipped.
     private static final String UNPARK = "update event_store.subscriber_streams"
-            + " set parked_version = null, resync = true, skip_version = $4"
+            + " set parked_version = null, resync = true,"
+            + " skip_versions = case when $4::int is null then skip_versions else array_append(skip_versions, $4::int) end"
             + " where subscriber = $1 and stream_id = $2 and parked_version = $3";
-    private static final String LOCK_STREAM = "select 1 from event_store.subscriber_streams"
+    private static final String LOCK_STREAM = "select parked_version from event_store.subscriber_streams"
             + " where subscriber = $1 and stream_id = $2 for update";
+    // A replaying category keeps its stream state in memory: a resolution must wait for the replay's end.
+    private static final String REPLAYING = "select replaying from event_store.subscriber_checkpoints"
+            + " where subscriber = $1 and category = $2 for share";
     private static final String PENDING_RESYNCS = "select stream_id from event_store.subscriber_streams"
             + " where subscriber = $1 and resync and parked_version is null limit 100";
-    private static final String RESYNCED = "update event_store.subscriber_streams set resync = false"
-            + " where subscriber = $1 and stream_id = $2 and last_version >= $3";
+    // Done only when nothing waits: not parked again, and applied up to the stream's head as it is now.
+    private static final String RESYNCED = "update event_store.subscriber_streams s set resync = false"
+            + " where s.subscriber = $1 and s.stream_id = $2 and s.parked_version is null and s.last_version >="
+            + " (select coalesce(max(e.stream_version), 0) from event_store.events e where e.stream_id = $2)";
     private static final String COUNT_OPEN = "select count(*) from event_store.dead_letters where subscriber = $1 and status = 'OPEN'";
 
     /** A dead letter written: {@code created} false when it was already open (another path gave up on it too). */
     record Recorded(long id, boolean created) {
     }
 
-    /** Why a dead letter cannot be resolved. */
-    static final class NotOpenException extends RuntimeException {
-        NotOpenException(DeadLetter letter) {
-            super("dead letter " + letter.id() + " is already " + letter.status().name().toLowerCase());
+    /** Why a dead letter cannot be resolved now: already resolved, another letter parks its stream, or a replay runs. */
+    static final class NotResolvableException extends RuntimeException {
+        NotResolvableException(String message) {
+            super(message);
         }
     }
 
@@ -130,20 +136,30 @@ final class DeadLetters {
     }
 
     /**
-     * Marks an open dead letter redriven or skipped and un-parks its stream; skipping also counts the
-     * event as applied. The caller then applies the stream's waiting events through the normal path.
+     * Marks an open dead letter redriven or skipped, un-parks its stream and marks it for a resync;
+     * a skip also records the version to pass over without its handler. The caller then applies the
+     * stream's waiting events through the normal path.
      *
-     * @throws NotOpenException (as the Uni's failure) when it was already resolved
+     * @throws NotResolvableException (as the Uni's failure) when it was already resolved, another dead letter parks
+     *         its stream, or the stream's category is still replaying
      */
     Uni<DeadLetter> resolve(DeadLetter letter, DeadLetter.Status outcome) {
         // The stream's row first, then the letter: the order park() takes them in, so the two never deadlock.
-        return store.inTransaction(tx -> lockStream(tx, letter)
-                .chain(() -> tx.connection().preparedQuery(LOCK_LETTER).execute(Tuple.of(letter.id())))
-                .chain(rows -> {
+        return store.inTransaction(tx -> notReplaying(tx, letter)
+                .chain(() -> lockStream(tx, letter))
+                .chain(parkedAt -> tx.connection().preparedQuery(LOCK_LETTER).execute(Tuple.of(letter.id())).map(rows -> {
                     DeadLetter current = read(rows.iterator().next());
                     if (current.status() != DeadLetter.Status.OPEN) {
-                        return Uni.createFrom().failure(new NotOpenException(current));
+                        throw new NotResolvableException("dead letter " + current.id() + " is already "
+                                + current.status().name().toLowerCase());
                     }
+                    if (parkedAt != null && !parkedAt.equals(current.streamVersion())) {
+                        throw new NotResolvableException("stream " + current.streamId() + " is parked at version " + parkedAt
+                                + " by another dead letter; resolve that one first");
+                    }
+                    return current;
+                }))
+                .chain(current -> {
                     Uni<?> unpark = current.streamId() == null ? Uni.createFrom().voidItem()
                             : tx.connection().preparedQuery(UNPARK).execute(Tuple.of(current.subscriber(), current.streamId(),
                                     current.streamVersion(), outcome == DeadLetter.Status.SKIPPED ? current.streamVersion() : null));
@@ -153,9 +169,24 @@ final class DeadLetters {
                 }));
     }
 
-    private static Uni<?> lockStream(io.eventshop.store.StoreTransaction tx, DeadLetter letter) {
-        return letter.streamId() == null ? Uni.createFrom().voidItem()
-                : tx.connection().preparedQuery(LOCK_STREAM).execute(Tuple.of(letter.subscriber(), letter.streamId()));
+    private static Uni<Void> notReplaying(io.eventshop.store.StoreTransaction tx, DeadLetter letter) {
+        if (letter.streamId() == null) {
+            return Uni.createFrom().voidItem();
+        }
+        String category = io.eventshop.events.StreamId.parse(letter.streamId()).category();
+        return tx.connection().preparedQuery(REPLAYING).execute(Tuple.of(letter.subscriber(), category)).invoke(rows -> {
+            if (rows.size() > 0 && rows.iterator().next().getBoolean(0)) {
+                throw new NotResolvableException(letter.subscriber() + " is still replaying category " + category
+                        + "; resolve dead letter " + letter.id() + " when the replay has finished");
+            }
+        }).replaceWithVoid();
+    }
+
+    // The version the stream is parked at now (null: not parked).
+    private static Uni<Integer> lockStream(io.eventshop.store.StoreTransaction tx, DeadLetter letter) {
+        return letter.streamId() == null ? Uni.createFrom().nullItem()
+                : tx.connection().preparedQuery(LOCK_STREAM).execute(Tuple.of(letter.subscriber(), letter.streamId()))
+                        .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getInteger(0));
     }
 
     /** Streams whose dead letter was resolved but whose waiting events are not all applied yet. */
@@ -168,9 +199,9 @@ final class DeadLetters {
                 }));
     }
 
-    /** The stream reached {@code version} (its head when the resync began): done, unless it parked again. */
-    Uni<Void> resynced(String subscriber, String stream, int version) {
-        return store.inTransaction(tx -> tx.connection().preparedQuery(RESYNCED).execute(Tuple.of(subscriber, stream, version)))
+    /** Clears the stream's resync mark if nothing of it waits any more. */
+    Uni<Void> resynced(String subscriber, String stream) {
+        return store.inTransaction(tx -> tx.connection().preparedQuery(RESYNCED).execute(Tuple.of(subscriber, stream)))
                 .replaceWithVoid();
     }
 

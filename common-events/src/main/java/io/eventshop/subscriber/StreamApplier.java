@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -32,22 +33,24 @@ final class StreamApplier {
 
     private static final String ENSURE_ROW = "insert into event_store.subscriber_streams (subscriber, stream_id, last_version)"
             + " values ($1, $2, 0) on conflict do nothing";
-    private static final String LOCK_ROW = "select last_version, parked_version, skip_version from event_store.subscriber_streams"
+    private static final String LOCK_ROW = "select last_version, parked_version, skip_versions from event_store.subscriber_streams"
             + " where subscriber = $1 and stream_id = $2 for update";
-    // A skipped version, once passed, is history.
+    // Skipped versions, once passed, are history.
+    private static final String PASSED_SKIPS = "case when cardinality(skip_versions) = 0 then skip_versions"
+            + " else array(select k from unnest(skip_versions) k where k > %s) end";
     private static final String ADVANCE = "update event_store.subscriber_streams set last_version = $3,"
-            + " skip_version = case when skip_version <= $3 then null else skip_version end"
+            + " skip_versions = " + PASSED_SKIPS.formatted("$3")
             + " where subscriber = $1 and stream_id = $2";
     private static final String ENSURE_ROWS = "insert into event_store.subscriber_streams (subscriber, stream_id, last_version)"
             + " select $1, s, 0 from unnest($2::text[]) s on conflict do nothing";
     // Sorted, so two pages (two replicas' catch-up readers) lock their rows in one order: no deadlock.
     // A join with the array, not "= any": without statistics (autovacuum off) the planner scanned every
     // row of the subscriber for "= any"; the join probes the primary key once per stream.
-    private static final String LOCK_ROWS = "select s.stream_id, s.last_version, s.parked_version, s.skip_version"
+    private static final String LOCK_ROWS = "select s.stream_id, s.last_version, s.parked_version, s.skip_versions"
             + " from unnest($2::text[]) k(stream_id) join event_store.subscriber_streams s on s.subscriber = $1 and s.stream_id = k.stream_id"
             + " order by s.stream_id for update of s";
     private static final String ADVANCE_ROWS = "update event_store.subscriber_streams s set last_version = v.last,"
-            + " skip_version = case when s.skip_version <= v.last then null else s.skip_version end"
+            + " skip_versions = " + PASSED_SKIPS.replace("skip_versions", "s.skip_versions").formatted("v.last")
             + " from unnest($2::text[], $3::int[]) v(stream_id, last) where s.subscriber = $1 and s.stream_id = v.stream_id";
 
     /** What applying one event did. {@code parked}: its stream waits for a dead letter's redrive. */
@@ -91,10 +94,10 @@ final class StreamApplier {
             }
             return switch (StreamGuard.decide(row.lastVersion(), event.streamVersion())) {
                 case StreamGuard.Duplicate duplicate -> Uni.createFrom().item(new Outcome(0, true, 0, false));
-                case StreamGuard.Apply next -> applyInOrder(tx, List.of(event), row.skipVersion())
+                case StreamGuard.Apply next -> applyInOrder(tx, List.of(event), row.skipVersions())
                         .replaceWith(new Outcome(1, false, 0, false));
                 case StreamGuard.RepairGap gap -> missing(tx, event, gap.fromVersion(), gap.toVersion())
-                        .flatMap(repairs -> applyInOrder(tx, concat(repairs, event), row.skipVersion())
+                        .flatMap(repairs -> applyInOrder(tx, concat(repairs, event), row.skipVersions())
                                 .replaceWith(new Outcome(repairs.size() + 1, false, repairs.size(), false)));
             };
         }));
@@ -162,15 +165,15 @@ final class StreamApplier {
                 .chain(() -> tx.connection().preparedQuery(LOCK_ROW).execute(key))
                 .map(rows -> {
                     Row row = rows.iterator().next();
-                    return new StreamRow(row.getInteger(0), row.getInteger(1), row.getInteger(2));
+                    return new StreamRow(row.getInteger(0), row.getInteger(1), skips(row.getArrayOfIntegers(2)));
                 });
     }
 
     // One after another, each version after the previous one's handler finished; then advance once.
     // A version an admin skipped passes without its handler.
-    private Uni<Void> applyInOrder(StoreTransaction tx, List<RecordedEvent> events, Integer skipVersion) {
+    private Uni<Void> applyInOrder(StoreTransaction tx, List<RecordedEvent> events, Set<Integer> skipVersions) {
         return Multi.createFrom().iterable(events)
-                .onItem().transformToUniAndConcatenate(event -> skipped(event, skipVersion) ? Uni.createFrom().voidItem() : envelope(event)
+                .onItem().transformToUniAndConcatenate(event -> skipped(event, skipVersions) ? Uni.createFrom().voidItem() : envelope(event)
                         .map(envelope -> subscription.handle(tx, envelope)
                                 .onFailure().transform(failure -> new EventFailedException(event, failure)))
                         .orElse(Uni.createFrom().voidItem()))
@@ -182,11 +185,15 @@ final class StreamApplier {
 
     // --- a page ---------------------------------------------------------------------------------
 
-    private record StreamRow(int lastVersion, Integer parkedVersion, Integer skipVersion) {
+    private record StreamRow(int lastVersion, Integer parkedVersion, Set<Integer> skipVersions) {
     }
 
-    private static boolean skipped(RecordedEvent event, Integer skipVersion) {
-        return skipVersion != null && skipVersion == event.streamVersion();
+    private static Set<Integer> skips(Integer[] versions) {
+        return versions == null || versions.length == 0 ? Set.of() : Set.of(versions);
+    }
+
+    private static boolean skipped(RecordedEvent event, Set<Integer> skipVersions) {
+        return skipVersions.contains(event.streamVersion());
     }
 
     /** An event to apply, or the versions of a stream to fetch from the store before the next one. */
@@ -200,17 +207,17 @@ final class StreamApplier {
     }
 
     private record Plan(List<Item> items, Map<String, Integer> lastVersions, int incoming, int duplicates, int parked,
-            Map<String, Integer> skipVersions) {
+            Map<String, Set<Integer>> skipVersions) {
 
         boolean skips(RecordedEvent event) {
-            return skipped(event, skipVersions.get(event.streamId().value()));
+            return skipped(event, skipVersions.getOrDefault(event.streamId().value(), Set.of()));
         }
     }
 
     private static Map<String, StreamRow> streamRows(io.vertx.mutiny.sqlclient.RowSet<Row> rows) {
         Map<String, StreamRow> byStream = new HashMap<>();
         for (Row row : rows) {
-            byStream.put(row.getString(0), new StreamRow(row.getInteger(1), row.getInteger(2), row.getInteger(3)));
+            byStream.put(row.getString(0), new StreamRow(row.getInteger(1), row.getInteger(2), skips(row.getArrayOfIntegers(3))));
         }
         return byStream;
     }
@@ -221,8 +228,8 @@ final class StreamApplier {
 
         boolean parked(String stream);
 
-        default Integer skipVersion(String stream) {
-            return null;
+        default Set<Integer> skipVersions(String stream) {
+            return Set.of();
         }
     }
 
@@ -239,8 +246,8 @@ final class StreamApplier {
             }
 
             @Override
-            public Integer skipVersion(String stream) {
-                return rows.get(stream).skipVersion();
+            public Set<Integer> skipVersions(String stream) {
+                return rows.get(stream).skipVersions();
             }
         };
     }
@@ -262,7 +269,7 @@ final class StreamApplier {
     // The whole protocol in memory: the same decisions apply() makes, per event, in page order.
     private static Plan plan(List<StoredEvent> page, StreamState state) {
         Map<String, Integer> advanced = new HashMap<>();
-        Map<String, Integer> skips = new HashMap<>();
+        Map<String, Set<Integer>> skips = new HashMap<>();
         List<Item> items = new ArrayList<>();
         int incoming = 0;
         int duplicates = 0;
@@ -288,8 +295,8 @@ final class StreamApplier {
             }
             incoming++;
             advanced.put(stream, event.streamVersion());
-            Integer skip = state.skipVersion(stream);
-            if (skip != null) {
+            Set<Integer> skip = state.skipVersions(stream);
+            if (!skip.isEmpty()) {
                 skips.put(stream, skip);
             }
         }

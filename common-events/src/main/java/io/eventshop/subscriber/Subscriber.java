@@ -557,10 +557,6 @@ public final class Subscriber implements AutoCloseable {
      * @return what happened to the stream's events after the resolution
      */
     public Uni<Resolution> resolve(DeadLetter letter, DeadLetter.Status outcome) {
-        if (letter.streamId() != null && replaying.contains(StreamId.parse(letter.streamId()).category())) {
-            return Uni.createFrom().failure(new ReplayingException(subscription.name() + " is still replaying category "
-                    + StreamId.parse(letter.streamId()).category() + "; resolve dead letter " + letter.id() + " when the replay has finished"));
-        }
         return deadLetters.resolve(letter, outcome).chain(resolved -> {
             if (resolved.streamId() == null) {
                 catchUpNow(); // an unreadable message: whatever it stood for, the store's copy is applied by catch-up
@@ -568,13 +564,6 @@ public final class Subscriber implements AutoCloseable {
             }
             return resync(resolved.streamId()).map(row -> new Resolution(resolved, row.lastVersion(), row.parked()));
         });
-    }
-
-    /** Resolving is refused while the dead letter's category replays: the replay keeps its stream state in memory. */
-    public static final class ReplayingException extends RuntimeException {
-        ReplayingException(String message) {
-            super(message);
-        }
     }
 
     private record StreamProgress(int lastVersion, boolean parked) {
@@ -587,8 +576,8 @@ public final class Subscriber implements AutoCloseable {
         StreamId stream = StreamId.parse(streamId);
         return store.streamVersion(stream)
                 .chain(head -> head == 0 ? Uni.createFrom().voidItem() : store.readStream(stream, head).map(StoredEvent::event)
-                        .toUni().chain(event -> deliver(event, null))
-                        .chain(() -> deadLetters.resynced(subscription.name(), streamId, head)))
+                        .toUni().chain(event -> deliver(event, null)).replaceWithVoid())
+                .chain(() -> deadLetters.resynced(subscription.name(), streamId))
                 .chain(() -> progress(streamId));
     }
 
@@ -606,7 +595,11 @@ public final class Subscriber implements AutoCloseable {
             if (!running || replaying.contains(StreamId.parse(stream).category())) {
                 continue;
             }
-            resync(stream).await().atMost(Duration.ofMinutes(5));
+            try {
+                resync(stream).await().atMost(Duration.ofMinutes(5));
+            } catch (RuntimeException e) { // one stream's trouble does not hold up the others' resyncs
+                failed("resync of " + stream, e);
+            }
         }
     }
 

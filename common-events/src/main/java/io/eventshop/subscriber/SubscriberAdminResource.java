@@ -84,8 +84,7 @@ public class SubscriberAdminResource {
 
     private Uni<Subscriber.Resolution> resolve(long id, DeadLetter.Status outcome) {
         return find(id).chain(letter -> runtime.named(letter.subscriber()).orElseThrow().resolve(letter, outcome))
-                .onFailure(e -> e instanceof DeadLetters.NotOpenException || e instanceof Subscriber.ReplayingException)
-                .transform(e -> ProblemException.conflict(e.getMessage()));
+                .onFailure(DeadLetters.NotResolvableException.class).transform(e -> ProblemException.conflict(e.getMessage()));
     }
 
     private Uni<DeadLetter> find(long id) {

@@ -308,6 +308,28 @@ class SubscriberTest {
     }
 
     @Test
+    void a_second_poison_met_while_resyncing_a_skip_keeps_the_first_skip() throws Exception {
+        Subscriber subscriber = sf.start(sf.recordingView(), SubscriberFixture.FAST);
+        await().atMost(Duration.ofSeconds(10)).until(() -> live(subscriber));
+        StreamId stream = sf.newStream();
+        sf.append(stream, SubscriberFixture.confirmations(1));
+        sf.append(stream, List.of(SubscriberFixture.unknownType()));
+        sf.append(stream, List.of(SubscriberFixture.unknownType()));
+        sf.append(stream, SubscriberFixture.confirmations(1));
+        sf.relay();
+        await().atMost(Duration.ofSeconds(10)).until(() -> sf.deadLetters().size() == 1);
+
+        Subscriber.Resolution first = subscriber.resolve(sf.deadLetters().getFirst(), DeadLetter.Status.SKIPPED).await().indefinitely();
+        assertThat(first.parkedAgain()).as("version 3 is poison too").isTrue();
+        DeadLetter second = sf.deadLetters().stream().filter(l -> l.status() == DeadLetter.Status.OPEN).findFirst().orElseThrow();
+        assertThat(second.streamVersion()).isEqualTo(3);
+        Subscriber.Resolution both = subscriber.resolve(second, DeadLetter.Status.SKIPPED).await().indefinitely();
+
+        assertThat(both.appliedUpTo()).isEqualTo(4);
+        assertThat(sf.applied().get(stream.value())).containsExactly(1, 4);
+    }
+
+    @Test
     void a_resolution_whose_service_stopped_before_applying_the_stream_is_finished_by_the_next_pass() throws Exception {
         Subscriber subscriber = sf.start(sf.recordingView(), SubscriberFixture.FAST);
         await().atMost(Duration.ofSeconds(10)).until(() -> live(subscriber));
