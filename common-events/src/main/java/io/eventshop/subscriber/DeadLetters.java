@@ -20,10 +20,6 @@ final class DeadLetters {
 
     private static final String COLUMNS = "id, subscriber, event_id, stream_id, stream_version, type, reason, attempts, body,"
             + " status, first_failed_at, last_failed_at, resolved_at";
-    private static final String ENSURE_ROW = "insert into event_store.subscriber_streams (subscriber, stream_id, last_version)"
-            + " values ($1, $2, $3) on conflict do nothing";
-    private static final String LOCK_ROW = "select last_version, parked_version from event_store.subscriber_streams"
-            + " where subscriber = $1 and stream_id = $2 for update";
     private static final String PARK = "update event_store.subscriber_streams set parked_version = $3"
             + " where subscriber = $1 and stream_id = $2";
     private static final String RECORD = "insert into event_store.dead_letters"
@@ -42,8 +38,6 @@ final class DeadLetters {
             + " set parked_version = null, resync = true,"
             + " skip_versions = case when $4::int is null then skip_versions else array_append(skip_versions, $4::int) end"
             + " where subscriber = $1 and stream_id = $2 and parked_version = $3";
-    private static final String LOCK_STREAM = "select parked_version from event_store.subscriber_streams"
-            + " where subscriber = $1 and stream_id = $2 for update";
     // A replaying category keeps its stream state in memory: a resolution must wait for the replay's end.
     private static final String REPLAYING = "select replaying from event_store.subscriber_checkpoints"
             + " where subscriber = $1 and category = $2 for share";
@@ -82,8 +76,9 @@ final class DeadLetters {
      */
     Uni<Optional<Recorded>> park(String subscriber, RecordedEvent event, int applied, String reason, int attempts, String body) {
         Tuple key = Tuple.of(subscriber, event.streamId().value());
-        return store.inTransaction(tx -> tx.connection().preparedQuery(ENSURE_ROW).execute(Tuple.of(subscriber, event.streamId().value(), applied))
-                .chain(() -> tx.connection().preparedQuery(LOCK_ROW).execute(key))
+        return store.inTransaction(tx -> tx.connection().preparedQuery(StreamApplier.ENSURE_ROW)
+                .execute(Tuple.of(subscriber, event.streamId().value(), applied))
+                .chain(() -> tx.connection().preparedQuery(StreamApplier.LOCK_ROW).execute(key))
                 .chain(rows -> {
                     Row row = rows.iterator().next();
                     if (row.getInteger(0) >= event.streamVersion()) {
@@ -185,8 +180,8 @@ final class DeadLetters {
     // The version the stream is parked at now (null: not parked).
     private static Uni<Integer> lockStream(io.eventshop.store.StoreTransaction tx, DeadLetter letter) {
         return letter.streamId() == null ? Uni.createFrom().nullItem()
-                : tx.connection().preparedQuery(LOCK_STREAM).execute(Tuple.of(letter.subscriber(), letter.streamId()))
-                        .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getInteger(0));
+                : tx.connection().preparedQuery(StreamApplier.LOCK_ROW).execute(Tuple.of(letter.subscriber(), letter.streamId()))
+                        .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getInteger(1));
     }
 
     /** Streams whose dead letter was resolved but whose waiting events are not all applied yet. */

@@ -31,9 +31,11 @@ import java.util.stream.Stream;
  */
 final class StreamApplier {
 
-    private static final String ENSURE_ROW = "insert into event_store.subscriber_streams (subscriber, stream_id, last_version)"
-            + " values ($1, $2, 0) on conflict do nothing";
-    private static final String LOCK_ROW = "select last_version, parked_version, skip_versions from event_store.subscriber_streams"
+    // A stream's row exists before it is locked: the first event of a stream creates it at version 0
+    // (or, for a replay parking a stream, at the version the replay applied).
+    static final String ENSURE_ROW = "insert into event_store.subscriber_streams (subscriber, stream_id, last_version)"
+            + " values ($1, $2, $3) on conflict do nothing";
+    static final String LOCK_ROW = "select last_version, parked_version, skip_versions from event_store.subscriber_streams"
             + " where subscriber = $1 and stream_id = $2 for update";
     // Skipped versions, once passed, are history.
     private static final String PASSED_SKIPS = "case when cardinality(skip_versions) = 0 then skip_versions"
@@ -161,7 +163,7 @@ final class StreamApplier {
 
     private Uni<StreamRow> lock(StoreTransaction tx, RecordedEvent event) {
         Tuple key = Tuple.of(subscription.name(), event.streamId().value());
-        return tx.connection().preparedQuery(ENSURE_ROW).execute(key)
+        return tx.connection().preparedQuery(ENSURE_ROW).execute(Tuple.of(subscription.name(), event.streamId().value(), 0))
                 .chain(() -> tx.connection().preparedQuery(LOCK_ROW).execute(key))
                 .map(rows -> {
                     Row row = rows.iterator().next();

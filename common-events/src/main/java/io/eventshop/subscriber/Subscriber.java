@@ -309,10 +309,7 @@ public final class Subscriber implements AutoCloseable {
     private int replayPage(String category, StreamApplier.DecodedPage page, Replay replay, Checkpoint from) {
         for (int attempt = 1; running; attempt++) {
             try {
-                StreamApplier.ReplayOutcome done = applier.replayPage(category, page, replay, from).await().atMost(Duration.ofMinutes(5));
-                replay.versions().putAll(done.versions());
-                metrics.page(done.outcome());
-                return done.outcome().applied();
+                return applyReplayPage(category, page, replay, from);
             } catch (StreamApplier.ReplayMovedException moved) {
                 throw moved;
             } catch (RuntimeException e) {
@@ -338,6 +335,14 @@ public final class Subscriber implements AutoCloseable {
         return 0;
     }
 
+    // The page's versions join the replay's state only once its transaction committed.
+    private int applyReplayPage(String category, StreamApplier.DecodedPage page, Replay replay, Checkpoint from) {
+        StreamApplier.ReplayOutcome done = applier.replayPage(category, page, replay, from).await().atMost(Duration.ofMinutes(5));
+        replay.versions().putAll(done.versions());
+        metrics.page(done.outcome());
+        return done.outcome().applied();
+    }
+
     // A single event failed during a replay: the handler's bounded retries, then a dead letter that
     // parks the stream, and the replay moves past it.
     private int replayOneFailed(String category, StreamApplier.DecodedPage single, Replay replay, Checkpoint from,
@@ -356,11 +361,7 @@ public final class Subscriber implements AutoCloseable {
                 metrics.retried(kind);
                 pause(options.backoffAfter(kind == Failures.Kind.TRANSIENT ? transientTries : attempt));
                 try {
-                    StreamApplier.ReplayOutcome done = applier.replayPage(category, single, replay, from)
-                            .await().atMost(Duration.ofMinutes(1));
-                    replay.versions().putAll(done.versions());
-                    metrics.page(done.outcome());
-                    return done.outcome().applied();
+                    return applyReplayPage(category, single, replay, from);
                 } catch (StreamApplier.ReplayMovedException moved) {
                     throw moved;
                 } catch (RuntimeException again) {
