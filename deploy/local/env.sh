@@ -35,6 +35,11 @@ fi
 export RABBITMQ_HOST="${RABBITMQ_HOST:-127.0.0.1}"
 export RABBITMQ_PORT="${RABBITMQ_PORT:-5672}"
 
+# The dev key pair for bearer tokens (made by `infra`, gitignored): the services that `start`
+# launches verify with the public half, `deploy/local/token` signs with the private one. Not exported
+# here: tests verify with their own test key. Production keys come from a Secret.
+KEY_DIR="${EVENTSHOP_KEY_DIR:-$ROOT/deploy/local/keys}"
+
 # The machine's local Postgres cluster, which `infra` may start when it is down.
 PG_CLUSTER_VERSION="${PG_CLUSTER_VERSION:-15}"
 PG_CLUSTER_NAME="${PG_CLUSTER_NAME:-main}"

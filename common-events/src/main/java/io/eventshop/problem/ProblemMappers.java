@@ -1,5 +1,8 @@
 package io.eventshop.problem;
 
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
@@ -33,6 +36,20 @@ public class ProblemMappers {
         String title = type == null ? "Error" : type.getReasonPhrase();
         String detail = status == 404 ? "nothing is at " + uri.getPath() : e.getMessage();
         return respond(status, new Problem(type(slug(title)), title, status, detail, instance(uri), List.of()));
+    }
+
+    // Without a token, or with one that does not verify: 401 and the scheme to use.
+    @ServerExceptionMapper({UnauthorizedException.class, AuthenticationFailedException.class})
+    public Response unauthorized(RuntimeException e, UriInfo uri) {
+        return Response.fromResponse(respond(401, new Problem(type("unauthorized"), "Unauthorized", 401,
+                        "a valid bearer token is required (Authorization: Bearer <JWT>)", instance(uri), List.of())))
+                .header("WWW-Authenticate", "Bearer").build();
+    }
+
+    @ServerExceptionMapper
+    public Response forbidden(ForbiddenException e, UriInfo uri) {
+        return respond(403, new Problem(type("forbidden"), "Forbidden", 403,
+                "the token does not carry the role this needs", instance(uri), List.of()));
     }
 
     @ServerExceptionMapper(priority = 10_000)

@@ -3,6 +3,7 @@ package io.eventshop.subscriber;
 import io.eventshop.problem.Problem;
 import io.eventshop.problem.ProblemException;
 import io.smallrye.mutiny.Uni;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -22,6 +23,7 @@ import java.util.Optional;
  */
 @Path("/admin")
 @Produces(MediaType.APPLICATION_JSON)
+@RolesAllowed("admin")
 public class SubscriberAdminResource {
 
     private static final int MAX_LIMIT = 500;

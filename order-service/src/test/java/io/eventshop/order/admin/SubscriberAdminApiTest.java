@@ -13,6 +13,7 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import io.eventshop.subscriber.SubscriberRuntime;
 import io.eventshop.testing.LocalDatabaseResource;
+import io.eventshop.testing.Tokens;
 import io.eventshop.wire.Exchanges;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -44,7 +45,7 @@ class SubscriberAdminApiTest {
 
     @Test
     void subscribers_dead_letters_and_redrive_over_http() throws Exception {
-        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> given().get("/admin/subscribers").then().statusCode(200)
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> admin().get("/admin/subscribers").then().statusCode(200)
                 .body("find { it.name == '%s' }.state".formatted(AdminTestSubscription.NAME), equalTo("LIVE"))
                 .body("find { it.name == '%s' }.kind".formatted(AdminTestSubscription.NAME), equalTo("VIEW"))
                 .body("find { it.name == '%s' }.categories[0].checkpoint".formatted(AdminTestSubscription.NAME), startsWith("position:"))
@@ -56,23 +57,23 @@ class SubscriberAdminApiTest {
                     "not an event".getBytes(StandardCharsets.UTF_8));
         }
         String list = "/admin/dead-letters?subscriber=" + AdminTestSubscription.NAME;
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> given().get(list).then().statusCode(200)
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> admin().get(list).then().statusCode(200)
                 .body("size()", equalTo(1)));
-        long id = given().get(list).then().extract().jsonPath().getLong("[0].id");
+        long id = admin().get(list).then().extract().jsonPath().getLong("[0].id");
 
-        given().get("/admin/dead-letters/" + id).then().statusCode(200)
+        admin().get("/admin/dead-letters/" + id).then().statusCode(200)
                 .body("reason", startsWith("undecodable"))
                 .body("body", equalTo("not an event"))
                 .body("status", equalTo("OPEN"));
-        given().post("/admin/dead-letters/" + id + "/redrive").then().statusCode(200)
+        admin().post("/admin/dead-letters/" + id + "/redrive").then().statusCode(200)
                 .body("deadLetter.status", equalTo("REDRIVEN"))
                 .body("deadLetter.resolvedAt", notNullValue());
-        given().post("/admin/dead-letters/" + id + "/redrive").then().statusCode(409)
+        admin().post("/admin/dead-letters/" + id + "/redrive").then().statusCode(409)
                 .contentType("application/problem+json")
                 .body("status", equalTo(409))
                 .body("detail", equalTo("dead letter " + id + " is already redriven"));
-        given().get(list).then().statusCode(200).body("size()", equalTo(0));
-        given().get(list + "&status=REDRIVEN").then().statusCode(200).body("id", hasItem((int) id));
+        admin().get(list).then().statusCode(200).body("size()", equalTo(0));
+        admin().get(list + "&status=REDRIVEN").then().statusCode(200).body("id", hasItem((int) id));
     }
 
     @Test
@@ -90,16 +91,33 @@ class SubscriberAdminApiTest {
     }
 
     @Test
+    void the_admin_api_needs_an_admin_token() {
+        given().get("/admin/subscribers").then().statusCode(401)
+                .header("WWW-Authenticate", "Bearer")
+                .contentType("application/problem+json")
+                .body("type", equalTo("https://eventshop.io/problems/unauthorized"));
+        given().auth().oauth2(Tokens.forged("mallory")).get("/admin/subscribers").then().statusCode(401)
+                .contentType("application/problem+json");
+        given().auth().oauth2(Tokens.shopper("alice")).post("/admin/dead-letters/1/redrive").then().statusCode(403)
+                .contentType("application/problem+json")
+                .body("type", equalTo("https://eventshop.io/problems/forbidden"));
+    }
+
+    private static io.restassured.specification.RequestSpecification admin() {
+        return given().auth().oauth2(Tokens.admin("ops"));
+    }
+
+    @Test
     void what_cannot_be_done_is_answered_with_a_problem_document() {
-        given().get("/admin/dead-letters/987654321987").then().statusCode(404)
+        admin().get("/admin/dead-letters/987654321987").then().statusCode(404)
                 .contentType("application/problem+json")
                 .body("type", equalTo("https://eventshop.io/problems/not-found"))
                 .body("instance", equalTo("/admin/dead-letters/987654321987"));
-        given().get("/admin/dead-letters?status=LOST&limit=0&subscriber=nobody.here").then().statusCode(400)
+        admin().get("/admin/dead-letters?status=LOST&limit=0&subscriber=nobody.here").then().statusCode(400)
                 .contentType("application/problem+json")
                 .body("errors.field", hasItems("query.status", "query.limit", "query.subscriber"));
-        given().get("/admin/dead-letters/not-a-number").then().statusCode(404).contentType("application/problem+json");
-        given().contentType(ContentType.JSON).get("/admin/nothing-here").then().statusCode(404)
+        admin().get("/admin/dead-letters/not-a-number").then().statusCode(404).contentType("application/problem+json");
+        admin().contentType(ContentType.JSON).get("/admin/nothing-here").then().statusCode(404)
                 .contentType("application/problem+json")
                 .body("detail", equalTo("nothing is at /admin/nothing-here"));
     }
