@@ -3,6 +3,15 @@ package io.eventshop.problem;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import jakarta.validation.ConstraintViolation;
+import jakarta.validation.ConstraintViolationException;
+import jakarta.validation.ElementKind;
+import jakarta.validation.Path;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
@@ -36,6 +45,65 @@ public class ProblemMappers {
         String title = type == null ? "Error" : type.getReasonPhrase();
         String detail = status == 404 ? "nothing is at " + uri.getPath() : e.getMessage();
         return respond(status, new Problem(type(slug(title)), title, status, detail, instance(uri), List.of()));
+    }
+
+    // Bean Validation at the edge: one entry per invalid field, named as the client sent it.
+    @ServerExceptionMapper
+    public Response invalid(ConstraintViolationException e, UriInfo uri) {
+        List<Problem.FieldError> errors = e.getConstraintViolations().stream()
+                .map(violation -> new Problem.FieldError(field(violation), violation.getMessage()))
+                .sorted(java.util.Comparator.comparing(Problem.FieldError::field))
+                .toList();
+        return respond(400, new Problem(type("invalid-request"), "Invalid request", 400,
+                "the request is not valid: " + errors.size() + " field(s) to fix", instance(uri), errors));
+    }
+
+    // A body that is not JSON, has an unknown field or a value of the wrong type. The specific types are
+    // named so that these win over quarkus-rest-jackson's own mappers, which answer plain JSON.
+    @ServerExceptionMapper({JsonProcessingException.class, MismatchedInputException.class, UnrecognizedPropertyException.class,
+            InvalidFormatException.class})
+    public Response unreadable(JsonProcessingException e, UriInfo uri) {
+        List<Problem.FieldError> errors = List.of();
+        String detail = "the body is not valid JSON";
+        if (e instanceof UnrecognizedPropertyException unknown) {
+            errors = List.of(new Problem.FieldError(path(unknown), "unknown field"));
+            detail = "the body has a field this endpoint does not know: " + unknown.getPropertyName();
+        } else if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
+            errors = List.of(new Problem.FieldError(path(mapping), "not a valid value here: " + mapping.getOriginalMessage()
+                    .replaceAll("\\s*\\(for .*", "").replaceAll("(?s)\\n.*", "")));
+            detail = "the body has a value of the wrong type or form";
+        }
+        return respond(400, new Problem(type("invalid-request"), "Invalid request", 400, detail, instance(uri), errors));
+    }
+
+    private static String path(JsonMappingException e) {
+        StringBuilder path = new StringBuilder();
+        for (JsonMappingException.Reference reference : e.getPath()) {
+            if (reference.getFieldName() != null) {
+                path.append(path.isEmpty() ? "" : ".").append(reference.getFieldName());
+            } else if (reference.getIndex() >= 0) {
+                path.append('[').append(reference.getIndex()).append(']');
+            }
+        }
+        return path.toString();
+    }
+
+    // "add.body.lines[0].quantity" → "lines[0].quantity": the method and parameter are not the client's
+    // names; a violation on a parameter itself (a missing body, a query parameter) is named after it.
+    private static String field(ConstraintViolation<?> violation) {
+        StringBuilder path = new StringBuilder();
+        String parameter = "body";
+        for (Path.Node node : violation.getPropertyPath()) {
+            if (node.getKind() == ElementKind.PARAMETER) {
+                parameter = node.getName();
+            } else if (node.getKind() == ElementKind.PROPERTY) {
+                if (node.isInIterable() && node.getIndex() != null) {
+                    path.append('[').append(node.getIndex()).append(']');
+                }
+                path.append(path.isEmpty() ? "" : ".").append(node.getName());
+            }
+        }
+        return path.isEmpty() ? parameter : path.toString();
     }
 
     // Without a token, or with one that does not verify: 401 and the scheme to use.

@@ -1,0 +1,84 @@
+package io.eventshop.inventory.products;
+
+import io.eventshop.problem.Problem;
+import io.eventshop.problem.ProblemException;
+import io.eventshop.store.StreamVersionConflictException;
+import io.smallrye.mutiny.Uni;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+import java.util.List;
+import org.eclipse.microprofile.jwt.JsonWebToken;
+
+/**
+ * Product administration (DESIGN.md, Edges, inventory-service): add, change the price, restock, read.
+ * Admins only. Every change is a state change and its event in one transaction.
+ */
+@Path("/products")
+@RolesAllowed("admin")
+@Consumes(MediaType.APPLICATION_JSON)
+@Produces(MediaType.APPLICATION_JSON)
+public class ProductResource {
+
+    private final Products products;
+    private final JsonWebToken caller;
+
+    ProductResource(Products products, JsonWebToken caller) {
+        this.products = products;
+        this.caller = caller;
+    }
+
+    @POST
+    public Uni<Response> add(@NotNull @Valid ProductRequests.NewProduct body) {
+        return products.add(body.sku(), body.name().strip(), body.price().toMoney(), body.initialStock(), caller.getSubject())
+                .map(added -> added.map(view -> Response.created(URI.create("/products/" + view.sku())).entity(view).build())
+                        .orElseThrow(() -> ProblemException.conflict("a product with sku " + body.sku() + " exists already")))
+                .onFailure(StreamVersionConflictException.class)
+                .transform(e -> ProblemException.conflict("a product with sku " + body.sku() + " exists already"));
+    }
+
+    @GET
+    @Path("/{sku}")
+    public Uni<ProductView> find(@PathParam("sku") @Pattern(regexp = ProductRequests.SKU) String sku) {
+        return products.find(sku).map(found -> found.orElseThrow(() -> notFound(sku)));
+    }
+
+    @PUT
+    @Path("/{sku}/price")
+    public Uni<ProductView> changePrice(@PathParam("sku") @Pattern(regexp = ProductRequests.SKU) String sku,
+            @NotNull @Valid ProductRequests.PriceChange body) {
+        return concurrent(sku, products.changePrice(sku, body.price().toMoney(), caller.getSubject()))
+                .map(found -> found.orElseThrow(() -> notFound(sku)));
+    }
+
+    @POST
+    @Path("/{sku}/restock")
+    public Uni<ProductView> restock(@PathParam("sku") @Pattern(regexp = ProductRequests.SKU) String sku,
+            @NotNull @Valid ProductRequests.Restock body) {
+        return concurrent(sku, products.restock(sku, body.quantity(), caller.getSubject()))
+                .onFailure(IllegalArgumentException.class).transform(e -> new ProblemException(422, "stock-limit",
+                        "Stock limit exceeded", e.getMessage(), List.of(new Problem.FieldError("quantity", e.getMessage()))))
+                .map(found -> found.orElseThrow(() -> notFound(sku)));
+    }
+
+    // Two admins changing one product at once: the loser is told, nothing is overwritten.
+    private static <T> Uni<T> concurrent(String sku, Uni<T> change) {
+        return change.onFailure(e -> e instanceof Products.ConcurrentChangeException || e instanceof StreamVersionConflictException)
+                .transform(e -> ProblemException.conflict("product " + sku + " was changed at the same time; read it and try again"));
+    }
+
+    private static ProblemException notFound(String sku) {
+        return ProblemException.notFound("no product with sku " + sku);
+    }
+}
