@@ -10,7 +10,7 @@ import static org.hamcrest.Matchers.startsWith;
 
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.ConnectionFactory;
+import io.eventshop.broker.BrokerConnection;
 import io.eventshop.subscriber.SubscriberRuntime;
 import io.eventshop.testing.LocalDatabaseResource;
 import io.eventshop.testing.Tokens;
@@ -35,7 +35,7 @@ class SubscriberAdminApiTest {
     @AfterAll
     static void removeTheTestQueues() throws Exception {
         Arc.container().instance(SubscriberRuntime.class).get().named(AdminTestSubscription.NAME).orElseThrow().close();
-        try (Connection amqp = new ConnectionFactory().newConnection("admin-api-test"); Channel channel = amqp.createChannel()) {
+        try (Channel channel = serviceBroker().createChannel()) {
             channel.queueDelete(AdminTestSubscription.NAME + "." + AdminTestSubscription.CATEGORY);
             channel.queueDelete(AdminTestSubscription.NAME + ".dead-letters");
             channel.exchangeDelete(AdminTestSubscription.NAME + ".dead-letters");
@@ -52,7 +52,7 @@ class SubscriberAdminApiTest {
                 .body("find { it.name == '%s' }.categories[0].queue".formatted(AdminTestSubscription.NAME),
                         equalTo(AdminTestSubscription.NAME + "." + AdminTestSubscription.CATEGORY)));
 
-        try (Connection amqp = new ConnectionFactory().newConnection("admin-api-test"); Channel channel = amqp.createChannel()) {
+        try (Channel channel = serviceBroker().createChannel()) {
             channel.basicPublish(Exchanges.forCategory(AdminTestSubscription.CATEGORY), "", null,
                     "not an event".getBytes(StandardCharsets.UTF_8));
         }
@@ -101,6 +101,11 @@ class SubscriberAdminApiTest {
         given().auth().oauth2(Tokens.shopper("alice")).post("/admin/dead-letters/1/redrive").then().statusCode(403)
                 .contentType("application/problem+json")
                 .body("type", equalTo("https://eventshop.io/problems/forbidden"));
+    }
+
+    // The service's own connection: the test profile's virtual host, whatever it is.
+    private static Connection serviceBroker() throws Exception {
+        return Arc.container().instance(BrokerConnection.class).get().get();
     }
 
     private static io.restassured.specification.RequestSpecification admin() {

@@ -1,0 +1,43 @@
+package io.eventshop.order.catalog;
+
+import io.eventshop.events.Money;
+import io.eventshop.store.EventStore;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.smallrye.mutiny.Uni;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import java.util.ArrayList;
+import java.util.List;
+
+/** {@code GET /products}: the catalog shoppers order from, as order-service prices it (DESIGN.md, Edges). */
+@Path("/products")
+@Produces(MediaType.APPLICATION_JSON)
+@RolesAllowed({"shopper", "admin"})
+public class CatalogResource {
+
+    /** One product on offer. */
+    @RegisterForReflection
+    public record Item(String sku, String name, Money price) {
+    }
+
+    private final EventStore store;
+
+    CatalogResource(EventStore store) {
+        this.store = store;
+    }
+
+    @GET
+    public Uni<List<Item>> products() {
+        return store.inTransaction(tx -> tx.connection()
+                .query("select sku, name, price_amount, price_currency from orders.catalog order by sku").execute()
+                .map(rows -> {
+                    List<Item> items = new ArrayList<>();
+                    rows.forEach(row -> items.add(new Item(row.getString(0), row.getString(1),
+                            Money.of(row.getLong(2), row.getString(3)))));
+                    return items;
+                }));
+    }
+}
