@@ -20,6 +20,10 @@ import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.util.List;
 import org.eclipse.microprofile.jwt.JsonWebToken;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /**
  * Product administration (DESIGN.md, Edges, inventory-service): add, change the price, restock, read.
@@ -40,6 +44,10 @@ public class ProductResource {
     }
 
     @POST
+    @Operation(summary = "Add a product with its first price and stock")
+    @APIResponse(responseCode = "201", description = "Added; Location names it",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ProductView.class)))
+    @APIResponse(responseCode = "409", description = "A product with this sku exists already", content = @Content(mediaType = Problem.MEDIA_TYPE))
     public Uni<Response> add(@NotNull @Valid ProductRequests.NewProduct body) {
         return products.add(body.sku(), body.name().strip(), body.price().toMoney(), body.initialStock(), caller.getSubject())
                 .map(added -> added.map(view -> Response.created(URI.create("/products/" + view.sku())).entity(view).build())
@@ -50,12 +58,17 @@ public class ProductResource {
 
     @GET
     @Path("/{sku}")
+    @Operation(summary = "A product with its price and stock (on hand, reserved, available)")
     public Uni<ProductView> find(@PathParam("sku") @Pattern(regexp = ProductRequests.SKU) String sku) {
         return products.find(sku).map(found -> found.orElseThrow(() -> notFound(sku)));
     }
 
     @PUT
     @Path("/{sku}/price")
+    @Operation(summary = "Change a product's price from now on")
+    @APIResponse(responseCode = "200", description = "The product as it is now")
+    @APIResponse(responseCode = "409", description = "Changed by someone else at the same time; read and retry",
+            content = @Content(mediaType = Problem.MEDIA_TYPE))
     public Uni<ProductView> changePrice(@PathParam("sku") @Pattern(regexp = ProductRequests.SKU) String sku,
             @NotNull @Valid ProductRequests.PriceChange body) {
         return concurrent(sku, products.changePrice(sku, body.price().toMoney(), caller.getSubject()))
@@ -64,6 +77,11 @@ public class ProductResource {
 
     @POST
     @Path("/{sku}/restock")
+    @Operation(summary = "Add units to a product's stock on hand")
+    @APIResponse(responseCode = "200", description = "The product as it is now")
+    @APIResponse(responseCode = "409", description = "Changed by someone else at the same time; read and retry",
+            content = @Content(mediaType = Problem.MEDIA_TYPE))
+    @APIResponse(responseCode = "422", description = "The stock would exceed 1,000,000 units", content = @Content(mediaType = Problem.MEDIA_TYPE))
     public Uni<ProductView> restock(@PathParam("sku") @Pattern(regexp = ProductRequests.SKU) String sku,
             @NotNull @Valid ProductRequests.Restock body) {
         return concurrent(sku, products.restock(sku, body.quantity(), caller.getSubject()))
