@@ -1,6 +1,7 @@
 package io.eventshop.order.orders;
 
 import io.eventshop.events.Money;
+import io.eventshop.events.order.OrderCancelled;
 import io.eventshop.events.reservation.LineRejection;
 import io.eventshop.problem.Problem;
 import io.eventshop.problem.ProblemException;
@@ -138,6 +139,18 @@ public class OrderResource {
             }
             return response.build();
         });
+    }
+
+    @POST
+    @Path("/{id}/cancel")
+    @Consumes(MediaType.WILDCARD) // no body: any or no content type
+    @Operation(summary = "Cancel a pending or confirmed order; inventory releases what it reserved")
+    @APIResponse(responseCode = "202", description = "Cancelled")
+    @APIResponse(responseCode = "409", description = "The order is rejected or cancelled already", content = @Content(mediaType = Problem.MEDIA_TYPE))
+    public Uni<Response> cancel(@PathParam("id") UUID id) {
+        OrderCancelled.CancelledBy by = caller.getGroups().contains("admin") ? OrderCancelled.CancelledBy.ADMIN : OrderCancelled.CancelledBy.SHOPPER;
+        return orders.cancel(id, by, caller.getSubject(), this::visible)
+                .map(cancelled -> Response.accepted(new Accepted(id, Order.Status.CANCELLED)).build());
     }
 
     private boolean visible(Order order) {

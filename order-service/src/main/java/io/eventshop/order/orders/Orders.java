@@ -3,11 +3,15 @@ package io.eventshop.order.orders;
 import io.eventshop.events.EventCodec;
 import io.eventshop.events.EventMetadata;
 import io.eventshop.events.Money;
+import io.eventshop.events.order.OrderCancelled;
 import io.eventshop.events.order.OrderEvent;
 import io.eventshop.events.order.OrderLine;
 import io.eventshop.events.order.OrderPlaced;
 import io.eventshop.store.EventStore;
 import io.eventshop.store.ExpectedVersion;
+import io.eventshop.problem.ProblemException;
+import io.eventshop.store.StoreTransaction;
+import io.eventshop.store.StreamVersionConflictException;
 import io.eventshop.store.StoredEvent;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
@@ -97,14 +101,53 @@ public class Orders {
 
     /** The order as its stream tells it, if it exists. */
     public Uni<Optional<Order>> load(UUID orderId) {
-        return store.readStream(OrderEvent.stream(orderId), 1).collect().asList().map(events -> {
-            Order order = null;
-            for (StoredEvent stored : events) {
-                order = Order.apply(order, (OrderEvent) EventCodec.decode(stored.event()), stored.type(), stored.streamVersion(),
-                        stored.occurredAt());
-            }
-            return Optional.ofNullable(order);
-        });
+        return store.readStream(OrderEvent.stream(orderId), 1).collect().asList().map(Orders::fold);
+    }
+
+    /** As {@link #load(UUID)}, inside {@code tx}: for commands that append to the order next. */
+    Uni<Optional<Order>> load(StoreTransaction tx, UUID orderId) {
+        return store.readStream(tx, OrderEvent.stream(orderId), 1, Integer.MAX_VALUE).map(Orders::fold);
+    }
+
+    private static Optional<Order> fold(List<StoredEvent> events) {
+        Order order = null;
+        for (StoredEvent stored : events) {
+            order = Order.apply(order, (OrderEvent) EventCodec.decode(stored.event()), stored.type(), stored.streamVersion(),
+                    stored.occurredAt());
+        }
+        return Optional.ofNullable(order);
+    }
+
+    /**
+     * Appends {@code event} to the order at the version it was loaded at and keeps the index's status in
+     * step, in {@code tx}. A concurrent change makes the append fail with a version conflict.
+     */
+    Uni<Void> record(StoreTransaction tx, Order order, OrderEvent event, Order.Status status, EventMetadata metadata) {
+        return store.append(tx, event.streamId(), ExpectedVersion.exactly(order.version()),
+                        List.of(EventCodec.encode(event, metadata, Instant.now())))
+                .chain(() -> tx.connection().preparedQuery("update orders.orders set status = $2 where order_id = $1")
+                        .execute(Tuple.of(order.id(), status.name())))
+                .replaceWithVoid();
+    }
+
+    /**
+     * Cancels the order if {@code visible} to the caller and still pending or confirmed. A concurrent
+     * change (the saga confirming it) is retried from a fresh load.
+     *
+     * @throws io.eventshop.problem.ProblemException 404 when there is no such order for the caller,
+     *         409 when it is rejected or cancelled already
+     */
+    public Uni<Void> cancel(UUID orderId, OrderCancelled.CancelledBy by, String actor, java.util.function.Predicate<Order> visible) {
+        return store.inTransaction(tx -> load(tx, orderId).chain(found -> {
+                    Order order = found.filter(visible).orElseThrow(() -> ProblemException.notFound("no order " + orderId));
+                    if (order.status() == Order.Status.REJECTED || order.status() == Order.Status.CANCELLED) {
+                        throw ProblemException.conflict("order " + orderId + " is " + order.status().name().toLowerCase()
+                                + " and cannot be cancelled");
+                    }
+                    return record(tx, order, new OrderCancelled(orderId, by), Order.Status.CANCELLED,
+                            new EventMetadata(orderId.toString(), null, SOURCE, null, actor));
+                }))
+                .onFailure(StreamVersionConflictException.class).retry().atMost(3);
     }
 
     /** A shopper's orders, newest first, after the one {@code after} names (a keyset page). */
@@ -145,7 +188,7 @@ public class Orders {
     }
 
     // Prices each line from the catalog view; every line must be known and all in one currency.
-    private static Uni<Object> price(io.eventshop.store.StoreTransaction tx, List<Requested> lines) {
+    private static Uni<Object> price(StoreTransaction tx, List<Requested> lines) {
         String[] skus = lines.stream().map(Requested::sku).distinct().toArray(String[]::new);
         return tx.connection().preparedQuery(PRICES).execute(Tuple.of((Object) skus)).map(rows -> {
             Map<String, Money> prices = new LinkedHashMap<>();
