@@ -100,6 +100,7 @@ public final class EventStore {
                         metrics.appended(appended);
                         commitListeners.forEach(listener -> listener.accept(appended.keySet()));
                     }
+                    committed.tx().afterCommitActions().forEach(Runnable::run);
                 })
                 .map(Committed::result);
     }

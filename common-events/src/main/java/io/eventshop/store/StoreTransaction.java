@@ -1,8 +1,10 @@
 package io.eventshop.store;
 
 import io.vertx.mutiny.sqlclient.SqlConnection;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The caller's database transaction, which appends join: the state change made on
@@ -16,6 +18,7 @@ public final class StoreTransaction {
 
     private final SqlConnection connection;
     private final Map<String, Integer> appendedByCategory = new ConcurrentHashMap<>();
+    private final List<Runnable> afterCommit = new CopyOnWriteArrayList<>();
 
     StoreTransaction(SqlConnection connection) {
         this.connection = connection;
@@ -28,6 +31,18 @@ public final class StoreTransaction {
 
     void recordAppended(String category, int count) {
         appendedByCategory.merge(category, count, Integer::sum);
+    }
+
+    /**
+     * Runs {@code action} once this transaction has committed, never if it rolls back: for what must
+     * reflect only what is durable (metrics, in-process signals). It runs on the event loop: keep it short.
+     */
+    public void afterCommit(Runnable action) {
+        afterCommit.add(action);
+    }
+
+    List<Runnable> afterCommitActions() {
+        return afterCommit;
     }
 
     Map<String, Integer> appendedByCategory() {

@@ -92,4 +92,21 @@ class AtomicityTest {
         var counter = fx.meters.find("eventshop.store.appended").tag("category", "account").counter();
         return counter == null ? 0 : counter.count();
     }
+
+    @Test
+    void after_commit_actions_run_once_the_transaction_committed_and_never_after_a_rollback() {
+        java.util.List<String> ran = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        store.inTransaction(tx -> {
+            tx.afterCommit(() -> ran.add("committed"));
+            assertThat(ran).as("not before the commit").isEmpty();
+            return io.smallrye.mutiny.Uni.createFrom().voidItem();
+        }).await().indefinitely();
+        assertThatThrownBy(() -> store.inTransaction(tx -> {
+            tx.afterCommit(() -> ran.add("rolled back"));
+            return io.smallrye.mutiny.Uni.createFrom().failure(new IllegalStateException("no"));
+        }).await().indefinitely()).hasMessage("no");
+
+        assertThat(ran).containsExactly("committed");
+    }
 }

@@ -65,9 +65,11 @@ public class Orders {
     }
 
     private final EventStore store;
+    private final OrderMetrics metrics;
 
-    Orders(EventStore store) {
+    Orders(EventStore store, OrderMetrics metrics) {
         this.store = store;
+        this.metrics = metrics;
     }
 
     public Uni<Placement> place(String shopperId, String idempotencyKey, String requestHash, List<Requested> lines) {
@@ -93,6 +95,7 @@ public class Orders {
                                                         EventMetadata.startingFlow(SOURCE, orderId, shopperId), now)))
                                                 .chain(() -> tx.connection().preparedQuery(INDEX).execute(Tuple.of(orderId, shopperId,
                                                         total.amount(), total.currency(), OffsetDateTime.ofInstant(now, ZoneOffset.UTC))))
+                                                .invoke(() -> tx.afterCommit(metrics::placed))
                                                 .replaceWith(new Placed(orderId, false)));
                     });
                 }))
@@ -127,6 +130,7 @@ public class Orders {
                         List.of(EventCodec.encode(event, metadata, Instant.now())))
                 .chain(() -> tx.connection().preparedQuery("update orders.orders set status = $2 where order_id = $1")
                         .execute(Tuple.of(order.id(), status.name())))
+                .invoke(() -> tx.afterCommit(() -> metrics.reached(status, order.history().getFirst().occurredAt())))
                 .replaceWithVoid();
     }
 

@@ -64,6 +64,10 @@ class OrderSagaTest {
         as(shopper).post("/orders/" + id + "/cancel").then().statusCode(202).body("status", equalTo("CANCELLED"));
         as(shopper).post("/orders/" + id + "/cancel").then().statusCode(409).contentType("application/problem+json");
         as(shopper).get("/orders").then().body("find { it.id == '%s' }.status".formatted(id), equalTo("CANCELLED"));
+        given().get("/q/metrics").then().statusCode(200)
+                .body(org.hamcrest.Matchers.containsString("eventshop_orders_total{outcome=\"confirmed\"}"))
+                .body(org.hamcrest.Matchers.containsString("eventshop_orders_total{outcome=\"cancelled\"}"))
+                .body(org.hamcrest.Matchers.containsString("eventshop_orders_saga_duration_seconds_count"));
     }
 
     @Test
