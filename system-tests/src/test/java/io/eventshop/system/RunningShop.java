@@ -1,0 +1,110 @@
+package io.eventshop.system;
+
+import io.eventshop.testing.LocalPostgres;
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The three services as real processes (their packaged Quarkus apps), on a fresh database
+ * ({@value #DATABASE}) and the RabbitMQ virtual host {@value #VHOST}, verifying tokens with the test
+ * key. Logs go to {@code target/e2e-<service>.log}.
+ */
+final class RunningShop implements AutoCloseable {
+
+    static final String DATABASE = "eventshop_e2e";
+    static final String VHOST = "eventshop_e2e";
+    static final List<String> SERVICES = List.of("order-service", "inventory-service", "analytics-service");
+
+    private final Map<String, Integer> ports = new LinkedHashMap<>();
+    private final List<Process> processes = new ArrayList<>();
+
+    static RunningShop start() throws IOException, InterruptedException {
+        Path root = Path.of("").toAbsolutePath().getParent();
+        for (String service : SERVICES) {
+            Path jar = root.resolve(service).resolve("target/quarkus-app/quarkus-run.jar");
+            if (!Files.exists(jar)) {
+                throw new IllegalStateException(jar + " is missing: run the whole build (deploy/local/test), which packages the services first");
+            }
+        }
+        LocalPostgres.createDatabase(DATABASE, true);
+        Path publicKey = root.resolve("common-events/src/test/resources/jwt/test-public.pem");
+        RunningShop shop = new RunningShop();
+        try {
+            for (String service : SERVICES) {
+                int port = freePort();
+                ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Xmx256m", "--enable-native-access=ALL-UNNAMED", "-jar",
+                        root.resolve(service).resolve("target/quarkus-app/quarkus-run.jar").toString())
+                        .directory(root.resolve(service).toFile())
+                        .redirectErrorStream(true)
+                        .redirectOutput(Path.of("target", "e2e-" + service + ".log").toFile());
+                Map<String, String> env = builder.environment();
+                env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+                env.put("EVENTSHOP_DB_NAME", DATABASE);
+                env.put("RABBITMQ_VIRTUAL_HOST", VHOST);
+                env.put("MP_JWT_VERIFY_PUBLICKEY_LOCATION", "file:" + publicKey);
+                env.put("EVENTSHOP_SUBSCRIBER_CATCH_UP_INTERVAL", "1s");
+                shop.processes.add(builder.start());
+                shop.ports.put(service, port);
+            }
+            for (String service : SERVICES) {
+                shop.awaitReady(service, Duration.ofSeconds(90));
+            }
+            return shop;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            shop.close();
+            throw e;
+        }
+    }
+
+    String url(String service) {
+        return "http://127.0.0.1:" + ports.get(service);
+    }
+
+    private void awaitReady(String service, Duration within) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                HttpURLConnection connection = (HttpURLConnection) URI.create(url(service) + "/q/health/ready").toURL().openConnection();
+                connection.setConnectTimeout(1000);
+                if (connection.getResponseCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // starting
+            }
+            Thread.sleep(250);
+        }
+        throw new IllegalStateException(service + " was not ready within " + within + "; see system-tests/target/e2e-" + service + ".log");
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() {
+        processes.forEach(Process::destroy);
+        for (Process process : processes) {
+            try {
+                if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

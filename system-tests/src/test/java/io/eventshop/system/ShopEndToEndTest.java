@@ -1,0 +1,87 @@
+package io.eventshop.system;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.eventshop.testing.Tokens;
+import io.restassured.http.ContentType;
+import io.restassured.specification.RequestSpecification;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The shop across its three real processes, Postgres and RabbitMQ: an admin stocks a product, shoppers
+ * order it, the saga confirms what fits and rejects what does not with its reason, and a cancellation
+ * releases the stock, all by events, no service calling another.
+ */
+class ShopEndToEndTest {
+
+    static RunningShop shop;
+
+    @BeforeAll
+    static void start() throws Exception {
+        shop = RunningShop.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (shop != null) {
+            shop.close();
+        }
+    }
+
+    @Test
+    void orders_are_confirmed_while_stock_lasts_rejected_with_the_reason_after_and_a_cancellation_releases_stock() {
+        String sku = "BOWL-" + UUID.randomUUID().toString().substring(0, 8).toUpperCase();
+        admin(shop.url("inventory-service")).body("{\"sku\":\"%s\",\"name\":\"Bowl\",\"price\":{\"amount\":500,\"currency\":\"EUR\"},\"initialStock\":3}"
+                .formatted(sku)).post("/products").then().statusCode(201);
+        await().atMost(Duration.ofSeconds(30)).until(() -> shopper("alice").get(shop.url("order-service") + "/products")
+                .jsonPath().getList("sku", String.class).contains(sku));
+
+        String first = place("alice", sku, 2);
+        awaitStatus("alice", first, "CONFIRMED");
+        String second = place("bob", sku, 2);
+        awaitStatus("bob", second, "REJECTED");
+        shopper("bob").get(shop.url("order-service") + "/orders/" + second).then()
+                .body("rejections[0].reason", equalTo("INSUFFICIENT_STOCK"))
+                .body("rejections[0].requested", equalTo(2))
+                .body("rejections[0].available", equalTo(1))
+                .body("total.amount", equalTo(1000));
+        stock(sku, 2);
+
+        shopper("alice").post(shop.url("order-service") + "/orders/" + first + "/cancel").then().statusCode(202);
+        awaitStatus("alice", first, "CANCELLED");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> stock(sku, 0));
+        shopper("alice").get(shop.url("order-service") + "/orders/" + first).then().body("history.type", equalTo(List.of(
+                "io.eventshop.order.placed", "io.eventshop.order.confirmed", "io.eventshop.order.cancelled")));
+    }
+
+    private static String place(String shopper, String sku, int quantity) {
+        return shopper(shopper).header("Idempotency-Key", UUID.randomUUID().toString())
+                .body("{\"lines\":[{\"sku\":\"%s\",\"quantity\":%d}]}".formatted(sku, quantity))
+                .post(shop.url("order-service") + "/orders").then().statusCode(202).extract().jsonPath().getString("id");
+    }
+
+    private static void awaitStatus(String shopper, String order, String status) {
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> shopper(shopper).get(shop.url("order-service") + "/orders/" + order)
+                .then().statusCode(200).body("status", equalTo(status)));
+    }
+
+    private static void stock(String sku, int reserved) {
+        admin(shop.url("inventory-service")).get("/products/" + sku).then().statusCode(200)
+                .body("onHand", equalTo(3)).body("reserved", equalTo(reserved));
+    }
+
+    private static RequestSpecification shopper(String subject) {
+        return given().contentType(ContentType.JSON).auth().oauth2(Tokens.shopper(subject));
+    }
+
+    private static RequestSpecification admin(String baseUri) {
+        return given().baseUri(baseUri).contentType(ContentType.JSON).auth().oauth2(Tokens.admin("ops"));
+    }
+}
