@@ -38,8 +38,10 @@ public class Orders {
             + " values ($1, $2, $3, $4) on conflict do nothing";
     private static final String INDEX = "insert into orders.orders (order_id, shopper_id, status, total_amount, total_currency, placed_at)"
             + " values ($1, $2, 'PENDING', $3, $4, $5)";
-    private static final String LIST = "select order_id, status, total_amount, total_currency, placed_at from orders.orders"
+    private static final String SUMMARY_COLUMNS = "select order_id, status, total_amount, total_currency, placed_at from orders.orders";
+    private static final String LIST = SUMMARY_COLUMNS
             + " where shopper_id = $1 and ($2::timestamptz is null or (placed_at, order_id) < ($2, $3)) order by placed_at desc, order_id desc limit $4";
+    private static final String SUMMARY = SUMMARY_COLUMNS + " where shopper_id = $1 and order_id = $2";
 
     /** A line as asked for. */
     public record Requested(String sku, int quantity) {
@@ -161,26 +163,20 @@ public class Orders {
                         after.map(Summary::id).orElse(null), limit))
                 .map(rows -> {
                     List<Summary> summaries = new ArrayList<>();
-                    for (Row row : rows) {
-                        summaries.add(new Summary(row.getUUID(0), Order.Status.valueOf(row.getString(1)),
-                                Money.of(row.getLong(2), row.getString(3)), row.getOffsetDateTime(4).toInstant()));
-                    }
+                    rows.forEach(row -> summaries.add(summary(row)));
                     return summaries;
                 }));
     }
 
     /** The summary of one of the shopper's orders: where a page ended. */
     public Uni<Optional<Summary>> summary(String shopperId, UUID orderId) {
-        return store.inTransaction(tx -> tx.connection().preparedQuery("select order_id, status, total_amount, total_currency, placed_at"
-                        + " from orders.orders where shopper_id = $1 and order_id = $2").execute(Tuple.of(shopperId, orderId))
-                .map(rows -> {
-                    if (rows.size() == 0) {
-                        return Optional.empty();
-                    }
-                    Row row = rows.iterator().next();
-                    return Optional.of(new Summary(row.getUUID(0), Order.Status.valueOf(row.getString(1)),
-                            Money.of(row.getLong(2), row.getString(3)), row.getOffsetDateTime(4).toInstant()));
-                }));
+        return store.inTransaction(tx -> tx.connection().preparedQuery(SUMMARY).execute(Tuple.of(shopperId, orderId))
+                .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(summary(rows.iterator().next()))));
+    }
+
+    private static Summary summary(Row row) {
+        return new Summary(row.getUUID(0), Order.Status.valueOf(row.getString(1)), Money.of(row.getLong(2), row.getString(3)),
+                row.getOffsetDateTime(4).toInstant());
     }
 
     private static Placement earlier(Row key, String requestHash) {
