@@ -18,16 +18,16 @@ import java.util.Map;
  * ({@value #DATABASE}) and the RabbitMQ virtual host {@value #VHOST}, verifying tokens with the test
  * key. Logs go to {@code target/e2e-<service>.log}.
  */
-final class RunningShop implements AutoCloseable {
+public final class RunningShop implements AutoCloseable {
 
-    static final String DATABASE = "eventshop_e2e";
+    public static final String DATABASE = "eventshop_e2e";
     static final String VHOST = "eventshop_e2e";
     static final List<String> SERVICES = List.of("order-service", "inventory-service", "analytics-service");
 
     private final Map<String, Integer> ports = new LinkedHashMap<>();
     private final List<Process> processes = new ArrayList<>();
 
-    static RunningShop start() throws IOException, InterruptedException {
+    public static RunningShop start() throws IOException, InterruptedException {
         Path root = Path.of("").toAbsolutePath().getParent();
         for (String service : SERVICES) {
             Path jar = root.resolve(service).resolve("target/quarkus-app/quarkus-run.jar");
@@ -66,7 +66,7 @@ final class RunningShop implements AutoCloseable {
         }
     }
 
-    String url(String service) {
+    public String url(String service) {
         return "http://127.0.0.1:" + ports.get(service);
     }
 

@@ -1,0 +1,230 @@
+package io.eventshop.bench;
+
+import io.eventshop.store.EventStore;
+import io.eventshop.store.ExpectedVersion;
+import io.eventshop.store.StoreMetrics;
+import io.eventshop.store.StoreOptions;
+import io.eventshop.system.RunningShop;
+import io.eventshop.testing.LocalPostgres;
+import io.eventshop.testing.StoreFixture;
+import io.eventshop.testing.Tokens;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The orders benchmark (issue 5): orders per second sustained end to end (placed → confirmed) with
+ * the three services as processes, Postgres and RabbitMQ on this machine, beside the same-run rate of
+ * bare one-event appends to the store with as many writers; then the placed → confirmed latency p50
+ * and p99 at half the sustained rate, from the saga-duration histogram order-service exports.
+ */
+public final class OrdersBenchmark {
+
+    private static final int CLIENTS = 16;
+    private static final Duration RUN = Duration.ofSeconds(20);
+    private static final int SKUS = 20;
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final String ADMIN = "Bearer " + Tokens.admin("bench");
+    private static final Pattern COUNT = Pattern.compile("eventshop_orders_total\\{outcome=\"(\\w+)\"\\} ([0-9.E]+)");
+    private static final Pattern BUCKET = Pattern.compile("eventshop_orders_saga_duration_seconds_bucket\\{le=\"([0-9.E+]+|\\+Inf)\"\\} ([0-9.E]+)");
+
+    public static void main(String[] args) throws Exception {
+        try (RunningShop shop = RunningShop.start()) {
+            System.out.printf("eventshop orders benchmark, %s, %d cores, %d clients, 3 services as processes, 1 line per order%n",
+                    Instant.now(), Runtime.getRuntime().availableProcessors(), CLIENTS);
+            List<String> skus = stock(shop);
+            double appends = bareAppends();
+            double sustained = sustained(shop, skus);
+            System.out.printf("%-40s %14s %14s %7s%n", "measurement", "eventshop /s", "baseline /s", "ratio");
+            System.out.printf("%-40s %,14.0f %,14.0f %7.2f%n", "orders placed → confirmed, sustained", sustained, appends, sustained / appends);
+            System.out.println("(baseline: bare one-event appends to the store, " + CLIENTS + " writers, same run, same database)");
+            latency(shop, skus, sustained / 2);
+        }
+    }
+
+    private static List<String> stock(RunningShop shop) throws Exception {
+        List<String> skus = new ArrayList<>();
+        for (int i = 0; i < SKUS; i++) {
+            String sku = "BENCH-" + UUID.randomUUID().toString().substring(0, 8).toUpperCase();
+            post(shop.url("inventory-service") + "/products", ADMIN, null,
+                    "{\"sku\":\"%s\",\"name\":\"bench\",\"price\":{\"amount\":100,\"currency\":\"EUR\"},\"initialStock\":1000000}".formatted(sku), 201);
+            skus.add(sku);
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!get(shop.url("order-service") + "/products", "Bearer " + Tokens.shopper("bench")).contains(skus.getLast())) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the catalog did not get the products within 60 s");
+            }
+            Thread.sleep(100);
+        }
+        return skus;
+    }
+
+    // Every client places orders as fast as it can for RUN; the rate is the orders placed over the
+    // time until the last of them was confirmed.
+    private static double sustained(RunningShop shop, List<String> skus) throws Exception {
+        double confirmedBefore = counts(shop).getOrDefault("confirmed", 0.0);
+        AtomicLong placed = new AtomicLong();
+        long start = System.nanoTime();
+        long end = start + RUN.toNanos();
+        List<Thread> clients = new ArrayList<>();
+        for (int c = 0; c < CLIENTS; c++) {
+            String token = "Bearer " + Tokens.shopper("bench-" + c);
+            clients.add(Thread.ofVirtual().start(() -> {
+                while (System.nanoTime() < end) {
+                    placeOrder(shop, token, skus);
+                    placed.incrementAndGet();
+                }
+            }));
+        }
+        for (Thread client : clients) {
+            client.join();
+        }
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (counts(shop).getOrDefault("confirmed", 0.0) - confirmedBefore < placed.get()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("not all " + placed.get() + " orders were confirmed within 2 minutes of the run");
+            }
+            Thread.sleep(50);
+        }
+        return placed.get() / ((System.nanoTime() - start) / 1e9);
+    }
+
+    private static void latency(RunningShop shop, List<String> skus, double rate) throws Exception {
+        TreeMap<Double, Double> before = buckets(shop);
+        long interval = (long) (TimeUnit.SECONDS.toNanos(1) / rate);
+        long next = System.nanoTime();
+        long end = next + RUN.toNanos();
+        List<Thread> inFlight = new ArrayList<>();
+        String token = "Bearer " + Tokens.shopper("bench-paced");
+        int sent = 0;
+        while (System.nanoTime() < end) {
+            inFlight.add(Thread.ofVirtual().start(() -> placeOrder(shop, token, skus)));
+            sent++;
+            next += interval;
+            long sleep = next - System.nanoTime();
+            if (sleep > 0) {
+                TimeUnit.NANOSECONDS.sleep(sleep);
+            }
+        }
+        for (Thread thread : inFlight) {
+            thread.join();
+        }
+        Thread.sleep(3000); // the last confirmations
+        TreeMap<Double, Double> after = buckets(shop);
+        System.out.printf("placed → confirmed at %.0f orders/s for %d s (%d orders): p50 %.0f ms, p99 %.0f ms%n", rate, RUN.toSeconds(), sent,
+                percentile(before, after, 0.5) * 1000, percentile(before, after, 0.99) * 1000);
+        System.out.println("(from the saga-duration histogram's buckets: each figure is the upper bound of its bucket)");
+    }
+
+    // The smallest bucket bound holding the share q of the orders decided during the phase.
+    private static double percentile(TreeMap<Double, Double> before, TreeMap<Double, Double> after, double q) {
+        double total = after.lastEntry().getValue() - before.getOrDefault(after.lastKey(), 0.0);
+        for (var bucket : after.entrySet()) {
+            double count = bucket.getValue() - before.getOrDefault(bucket.getKey(), 0.0);
+            if (count >= q * total) {
+                return bucket.getKey();
+            }
+        }
+        return Double.NaN;
+    }
+
+    private static double bareAppends() {
+        // Context propagation initialises lazily and not thread-safely outside Quarkus (StoreFixture says more).
+        org.eclipse.microprofile.context.spi.ContextManagerProvider.instance();
+        Vertx vertx = Vertx.vertx();
+        Pool pool = LocalPostgres.pool(vertx, RunningShop.DATABASE, CLIENTS);
+        try {
+            EventStore store = new EventStore(pool, new StoreOptions(false, 1000), new StoreMetrics(new SimpleMeterRegistry()));
+            AtomicLong appended = new AtomicLong();
+            long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            long start = System.nanoTime();
+            List<Thread> writers = new ArrayList<>();
+            for (int w = 0; w < CLIENTS; w++) {
+                writers.add(Thread.ofVirtual().start(() -> {
+                    while (System.nanoTime() < end) {
+                        store.inTransaction(tx -> store.append(tx, StoreFixture.newStream("benchbare"), ExpectedVersion.NO_STREAM,
+                                StoreFixture.events(1, "bare"))).await().indefinitely();
+                        appended.incrementAndGet();
+                    }
+                }));
+            }
+            for (Thread writer : writers) {
+                writer.join();
+            }
+            return appended.get() / ((System.nanoTime() - start) / 1e9);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } finally {
+            pool.closeAndAwait();
+            vertx.closeAndAwait();
+        }
+    }
+
+    private static void placeOrder(RunningShop shop, String token, List<String> skus) {
+        String sku = skus.get(java.util.concurrent.ThreadLocalRandom.current().nextInt(skus.size()));
+        try {
+            post(shop.url("order-service") + "/orders", token, UUID.randomUUID().toString(),
+                    "{\"lines\":[{\"sku\":\"" + sku + "\",\"quantity\":1}]}", 202);
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static java.util.Map<String, Double> counts(RunningShop shop) throws Exception {
+        java.util.Map<String, Double> counts = new java.util.HashMap<>();
+        Matcher matcher = COUNT.matcher(get(shop.url("order-service") + "/q/metrics", null));
+        while (matcher.find()) {
+            counts.put(matcher.group(1), Double.parseDouble(matcher.group(2)));
+        }
+        return counts;
+    }
+
+    private static TreeMap<Double, Double> buckets(RunningShop shop) throws Exception {
+        TreeMap<Double, Double> buckets = new TreeMap<>();
+        Matcher matcher = BUCKET.matcher(get(shop.url("order-service") + "/q/metrics", null));
+        while (matcher.find()) {
+            buckets.put(matcher.group(1).equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(matcher.group(1)),
+                    Double.parseDouble(matcher.group(2)));
+        }
+        return buckets;
+    }
+
+    private static String get(String url, String authorization) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET();
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private static void post(String url, String authorization, String idempotencyKey, String body, int expected)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+                .header("Authorization", authorization).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (idempotencyKey != null) {
+            request.header("Idempotency-Key", idempotencyKey);
+        }
+        HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != expected) {
+            throw new IllegalStateException(url + " answered " + response.statusCode() + ": " + response.body());
+        }
+    }
+}
