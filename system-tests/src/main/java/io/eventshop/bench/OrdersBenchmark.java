@@ -95,6 +95,9 @@ public final class OrdersBenchmark {
         for (Thread client : clients) {
             client.join();
         }
+        double placing = placed.get() / ((System.nanoTime() - start) / 1e9);
+        double confirmedByThen = counts(shop).getOrDefault("confirmed", 0.0) - confirmedBefore;
+        System.out.printf("(while placing: %,.0f orders/s accepted, %,.0f confirmed by the end of it)%n", placing, confirmedByThen);
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
         while (counts(shop).getOrDefault("confirmed", 0.0) - confirmedBefore < placed.get()) {
             if (System.nanoTime() > deadline) {
