@@ -61,6 +61,73 @@ class ShopEndToEndTest {
                 "io.eventshop.order.placed", "io.eventshop.order.confirmed", "io.eventshop.order.cancelled")));
     }
 
+    /** Who asks: nobody, a forger, shopper A, shopper B, an admin. */
+    enum Caller { NONE, FORGED, ALICE, BOB, ADMIN }
+
+    record Case(String service, String method, String path, String body, java.util.Map<Caller, Integer> expected) {
+    }
+
+    @Test
+    void every_endpoint_answers_each_kind_of_caller_as_the_contract_says() {
+        String sku = "MATRIX-" + UUID.randomUUID().toString().substring(0, 8).toUpperCase();
+        admin(shop.url("inventory-service")).body("{\"sku\":\"%s\",\"name\":\"M\",\"price\":{\"amount\":100,\"currency\":\"EUR\"},\"initialStock\":100}"
+                .formatted(sku)).post("/products").then().statusCode(201);
+        await().atMost(Duration.ofSeconds(30)).until(() -> shopper("alice").get(shop.url("order-service") + "/products")
+                .jsonPath().getList("sku", String.class).contains(sku));
+        String alicesOrder = place("alice", sku, 1);
+        String order = "{\"lines\":[{\"sku\":\"" + sku + "\",\"quantity\":1}]}";
+        var adminOnlyRead = java.util.Map.of(Caller.NONE, 401, Caller.FORGED, 401, Caller.ALICE, 403, Caller.BOB, 403, Caller.ADMIN, 200);
+        List<Case> cases = new java.util.ArrayList<>(List.of(
+                new Case("inventory-service", "POST", "/products", null,
+                        java.util.Map.of(Caller.NONE, 401, Caller.FORGED, 401, Caller.ALICE, 403, Caller.BOB, 403, Caller.ADMIN, 409)),
+                new Case("inventory-service", "GET", "/products/" + sku, null, adminOnlyRead),
+                new Case("inventory-service", "PUT", "/products/" + sku + "/price", "{\"price\":{\"amount\":100,\"currency\":\"EUR\"}}", adminOnlyRead),
+                new Case("inventory-service", "POST", "/products/" + sku + "/restock", "{\"quantity\":1}", adminOnlyRead),
+                new Case("order-service", "GET", "/products", null,
+                        java.util.Map.of(Caller.NONE, 401, Caller.FORGED, 401, Caller.ALICE, 200, Caller.BOB, 200, Caller.ADMIN, 200)),
+                new Case("order-service", "POST", "/orders", order,
+                        java.util.Map.of(Caller.NONE, 401, Caller.FORGED, 401, Caller.ALICE, 202, Caller.BOB, 202, Caller.ADMIN, 202)),
+                new Case("order-service", "GET", "/orders", null,
+                        java.util.Map.of(Caller.NONE, 401, Caller.FORGED, 401, Caller.ALICE, 200, Caller.BOB, 200, Caller.ADMIN, 200)),
+                new Case("order-service", "GET", "/orders/" + alicesOrder, null,
+                        java.util.Map.of(Caller.NONE, 401, Caller.FORGED, 401, Caller.ALICE, 200, Caller.BOB, 404, Caller.ADMIN, 200)),
+                new Case("order-service", "POST", "/orders/" + UUID.randomUUID() + "/cancel", null,
+                        java.util.Map.of(Caller.NONE, 401, Caller.FORGED, 401, Caller.ALICE, 404, Caller.BOB, 404, Caller.ADMIN, 404))));
+        for (String service : RunningShop.SERVICES) {
+            cases.add(new Case(service, "GET", "/admin/subscribers", null, adminOnlyRead));
+            cases.add(new Case(service, "GET", "/admin/dead-letters", null, adminOnlyRead));
+            cases.add(new Case(service, "POST", "/admin/dead-letters/987654321/redrive", null,
+                    java.util.Map.of(Caller.NONE, 401, Caller.FORGED, 401, Caller.ALICE, 403, Caller.BOB, 403, Caller.ADMIN, 404)));
+        }
+        List<String> wrong = new java.util.ArrayList<>();
+        for (Case c : cases) {
+            for (Caller caller : Caller.values()) {
+                String body = c.body() != null ? c.body() : c.path().equals("/products") && c.method().equals("POST")
+                        ? "{\"sku\":\"%s\",\"name\":\"M\",\"price\":{\"amount\":1,\"currency\":\"EUR\"},\"initialStock\":1}".formatted(sku) : null;
+                RequestSpecification request = given().baseUri(shop.url(c.service())).contentType(ContentType.JSON)
+                        .header("Idempotency-Key", UUID.randomUUID().toString());
+                switch (caller) {
+                    case NONE -> { }
+                    case FORGED -> request.auth().oauth2(Tokens.forged("mallory"));
+                    case ALICE -> request.auth().oauth2(Tokens.shopper("alice"));
+                    case BOB -> request.auth().oauth2(Tokens.shopper("bob"));
+                    case ADMIN -> request.auth().oauth2(Tokens.admin("ops"));
+                }
+                if (body != null) {
+                    request.body(body);
+                }
+                var response = request.request(c.method(), c.path());
+                int expected = c.expected().get(caller);
+                if (response.statusCode() != expected) {
+                    wrong.add("%s %s %s as %s: %d, expected %d".formatted(c.service(), c.method(), c.path(), caller, response.statusCode(), expected));
+                } else if (expected >= 400 && !response.contentType().startsWith("application/problem+json")) {
+                    wrong.add("%s %s %s as %s: %d without a problem document".formatted(c.service(), c.method(), c.path(), caller, expected));
+                }
+            }
+        }
+        org.assertj.core.api.Assertions.assertThat(wrong).isEmpty();
+    }
+
     private static String place(String shopper, String sku, int quantity) {
         return shopper(shopper).header("Idempotency-Key", UUID.randomUUID().toString())
                 .body("{\"lines\":[{\"sku\":\"%s\",\"quantity\":%d}]}".formatted(sku, quantity))
