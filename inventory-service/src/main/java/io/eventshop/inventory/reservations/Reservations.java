@@ -65,7 +65,14 @@ public class Reservations {
                 .build();
     }
 
+    // An order whose reservation stream exists was decided already (by an earlier delivery whose
+    // progress a reset lost, or by hand): deciding again would only conflict, forever.
     private Uni<Void> reserve(StoreTransaction tx, Envelope<OrderPlaced> event) {
+        return store.readStream(tx, ReservationEvent.stream(event.payload().orderId()), 1, 1)
+                .chain(existing -> existing.isEmpty() ? decide(tx, event) : Uni.createFrom().voidItem());
+    }
+
+    private Uni<Void> decide(StoreTransaction tx, Envelope<OrderPlaced> event) {
         OrderPlaced placed = event.payload();
         Map<String, Integer> wanted = new HashMap<>();
         placed.lines().forEach(line -> wanted.merge(line.sku(), line.quantity(), Integer::sum));
