@@ -3,6 +3,7 @@ package io.eventshop.relay;
 import io.eventshop.store.Checkpoint;
 import io.eventshop.store.EventStore;
 import io.eventshop.store.StoredEvent;
+import io.eventshop.worker.Pause;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.pgclient.PgConnectOptions;
@@ -241,11 +242,8 @@ public final class Relay implements AutoCloseable {
         }
     }
 
+    // Woken early only by close(); a commit signal does not shorten a failure's back-off.
     private void sleep(Duration duration) throws InterruptedException {
-        // Woken early only by close(); a commit signal does not shorten a failure's back-off.
-        long until = System.nanoTime() + duration.toNanos();
-        while (running && System.nanoTime() < until) {
-            Thread.sleep(Math.min(100, Math.max(1, (until - System.nanoTime()) / 1_000_000)));
-        }
+        Pause.whileRunning(duration, () -> running);
     }
 }

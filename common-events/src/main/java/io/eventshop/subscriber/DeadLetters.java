@@ -47,7 +47,6 @@ final class DeadLetters {
     private static final String RESYNCED = "update event_store.subscriber_streams s set resync = false"
             + " where s.subscriber = $1 and s.stream_id = $2 and s.parked_version is null and s.last_version >="
             + " (select coalesce(max(e.stream_version), 0) from event_store.events e where e.stream_id = $2)";
-    private static final String COUNT_OPEN = "select count(*) from event_store.dead_letters where subscriber = $1 and status = 'OPEN'";
 
     /** A dead letter written: {@code created} false when it was already open (another path gave up on it too). */
     record Recorded(long id, boolean created) {
@@ -123,11 +122,6 @@ final class DeadLetters {
     Uni<Optional<DeadLetter>> find(long id) {
         return store.inTransaction(tx -> tx.connection().preparedQuery(FIND).execute(Tuple.of(id))
                 .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(read(rows.iterator().next()))));
-    }
-
-    Uni<Long> countOpen(String subscriber) {
-        return store.inTransaction(tx -> tx.connection().preparedQuery(COUNT_OPEN).execute(Tuple.of(subscriber))
-                .map(rows -> rows.iterator().next().getLong(0)));
     }
 
     /**

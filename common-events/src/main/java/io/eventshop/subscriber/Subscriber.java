@@ -9,6 +9,7 @@ import io.eventshop.store.EventStore;
 import io.eventshop.store.RecordedEvent;
 import io.eventshop.store.StoredEvent;
 import io.eventshop.wire.CloudEventCodec;
+import io.eventshop.worker.Pause;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -20,7 +21,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
@@ -546,10 +546,6 @@ public final class Subscriber implements AutoCloseable {
         return new Status(subscription.name(), subscription.kind(), state, List.copyOf(lastMeasured.values()), lastError);
     }
 
-    Uni<List<DeadLetter>> deadLetters(DeadLetter.Status status, long afterId, int limit) {
-        return deadLetters.list(List.of(subscription.name()), status, afterId, limit);
-    }
-
     /**
      * Resolves an open dead letter of this subscriber and applies its stream's waiting events through
      * the normal path: a redrive applies the dead-lettered event again, a skip passes over it. If it
@@ -623,18 +619,11 @@ public final class Subscriber implements AutoCloseable {
     }
 
     private void pause(Duration duration) {
-        long until = System.nanoTime() + duration.toNanos();
-        while (running && System.nanoTime() < until) {
-            try {
-                Thread.sleep(Math.min(100, Math.max(1, (until - System.nanoTime()) / 1_000_000)));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                running = false;
-            }
+        try {
+            Pause.whileRunning(duration, () -> running);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
         }
-    }
-
-    Optional<QueueConsumer> consumer(String category) {
-        return Optional.ofNullable(consumers.get(category));
     }
 }

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
@@ -36,6 +37,12 @@ public class SubscriberRuntime {
     MeterRegistry registry;
 
     private final Map<String, Subscriber> subscribers = new LinkedHashMap<>();
+    private DeadLetters deadLetters;
+
+    @PostConstruct
+    void init() {
+        deadLetters = new DeadLetters(store);
+    }
 
     void onStart(@Observes StartupEvent start) {
         Set<String> names = new HashSet<>();
@@ -64,10 +71,10 @@ public class SubscriberRuntime {
     /** This service's subscribers' dead letters, oldest first. */
     Uni<List<DeadLetter>> deadLetters(Optional<String> subscriber, DeadLetter.Status status, long afterId, int limit) {
         List<String> names = subscriber.map(List::of).orElseGet(() -> List.copyOf(subscribers.keySet()));
-        return new DeadLetters(store).list(names, status, afterId, limit);
+        return deadLetters.list(names, status, afterId, limit);
     }
 
     Uni<Optional<DeadLetter>> deadLetter(long id) {
-        return new DeadLetters(store).find(id).map(found -> found.filter(letter -> subscribers.containsKey(letter.subscriber())));
+        return deadLetters.find(id).map(found -> found.filter(letter -> subscribers.containsKey(letter.subscriber())));
     }
 }
