@@ -2,17 +2,21 @@ package io.eventshop.system;
 
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
 import io.eventshop.testing.Tokens;
 import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The shop across its three real processes, Postgres and RabbitMQ: an admin stocks a product, shoppers
@@ -59,6 +63,33 @@ class ShopEndToEndTest {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> stock(sku, 0));
         shopper("alice").get(shop.url("order-service") + "/orders/" + first).then().body("history.type", equalTo(List.of(
                 "io.eventshop.order.placed", "io.eventshop.order.confirmed", "io.eventshop.order.cancelled")));
+    }
+
+    @Test
+    void the_readme_curl_examples_work_as_written(@TempDir Path keyDir) throws Exception {
+        Path root = Path.of("").toAbsolutePath().getParent();
+        Files.copy(root.resolve("common-events/src/test/resources/jwt/test-private.pem"), keyDir.resolve("private.pem"));
+        ReadmeExamples readme = new ReadmeExamples(root);
+        List<String> blocks = readme.blocks();
+        assertThat(blocks).as("README blocks: tokens, products, catalog, orders, admin API").hasSize(5);
+
+        assertThat(readme.run(blocks.get(0), shop, keyDir, true).output()).contains("\"order.saga\"");
+        ReadmeExamples.Run products = readme.run(blocks.get(1), shop, keyDir, true);
+        assertThat(products.exitCode()).as(products.output()).isZero();
+        assertThat(products.output()).contains("\"onHand\":65");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(readme.run(blocks.get(2), shop, keyDir, true).output()).contains("\"sku\":\"SKU-1\"").contains("1499"));
+        ReadmeExamples.Run orders = readme.run(blocks.get(3), shop, keyDir, true);
+        assertThat(orders.exitCode()).as(orders.output()).isZero();
+        assertThat(orders.output()).contains("\"lineTotal\":{\"amount\":2998").contains("\"status\":\"CANCELLED\"");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> admin(shop.url("inventory-service")).get("/products/SKU-1")
+                .then().body("onHand", equalTo(65)).body("reserved", equalTo(0)));
+
+        // The admin block names dead letter 42, which does not exist here: each of its three calls is a 404 problem.
+        ReadmeExamples.Run adminApi = readme.run(blocks.get(4), shop, keyDir, false);
+        assertThat(adminApi.exitCode()).as(adminApi.output()).isZero();
+        assertThat(adminApi.output()).contains("\"order.saga\"");
+        assertThat(adminApi.output().split("\"status\":404", -1)).hasSize(4);
     }
 
     /** Who asks: nobody, a forger, shopper A, shopper B, an admin. */
@@ -125,7 +156,7 @@ class ShopEndToEndTest {
                 }
             }
         }
-        org.assertj.core.api.Assertions.assertThat(wrong).isEmpty();
+        assertThat(wrong).isEmpty();
     }
 
     private static String place(String shopper, String sku, int quantity) {
