@@ -37,6 +37,7 @@ public final class OrdersBenchmark {
 
     private static final int CLIENTS = 16;
     private static final Duration RUN = Duration.ofSeconds(20);
+    private static final Duration WARM_UP = Duration.ofSeconds(20);
     private static final int SKUS = 20;
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final String ADMIN = "Bearer " + Tokens.admin("bench");
@@ -49,7 +50,9 @@ public final class OrdersBenchmark {
                     Instant.now(), Runtime.getRuntime().availableProcessors(), CLIENTS);
             List<String> skus = stock(shop);
             double appends = bareAppends();
-            double sustained = sustained(shop, skus);
+            // The services' JIT compilers take a core for a while after start: measure warm JVMs.
+            System.out.printf("(warm-up: %,.0f orders/s over %d s, not counted)%n", sustained(shop, skus, WARM_UP), WARM_UP.toSeconds());
+            double sustained = sustained(shop, skus, RUN);
             System.out.printf("%-40s %14s %14s %7s%n", "measurement", "eventshop /s", "baseline /s", "ratio");
             System.out.printf("%-40s %,14.0f %,14.0f %7.2f%n", "orders placed → confirmed, sustained", sustained, appends, sustained / appends);
             System.out.println("(baseline: bare one-event appends to the store, " + CLIENTS + " writers, same run, same database)");
@@ -77,11 +80,11 @@ public final class OrdersBenchmark {
 
     // Every client places orders as fast as it can for RUN; the rate is the orders placed over the
     // time until the last of them was confirmed.
-    private static double sustained(RunningShop shop, List<String> skus) throws Exception {
+    private static double sustained(RunningShop shop, List<String> skus, Duration run) throws Exception {
         double confirmedBefore = counts(shop).getOrDefault("confirmed", 0.0);
         AtomicLong placed = new AtomicLong();
         long start = System.nanoTime();
-        long end = start + RUN.toNanos();
+        long end = start + run.toNanos();
         List<Thread> clients = new ArrayList<>();
         for (int c = 0; c < CLIENTS; c++) {
             String token = "Bearer " + Tokens.shopper("bench-" + c);
