@@ -1,11 +1,10 @@
 package io.eventshop.analytics;
 
-import io.eventshop.testing.LocalDatabaseResource;
 import io.eventshop.testing.ServiceReadinessContract;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
 @QuarkusTest
-@WithTestResource(LocalDatabaseResource.class)
+@WithTestResource(FreshAnalyticsDatabase.class)
 class AnalyticsServiceReadinessTest extends ServiceReadinessContract {
 }

@@ -8,7 +8,9 @@ import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 import io.eventshop.wire.Exchanges;
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
 
 /**
@@ -41,6 +43,43 @@ final class QueueConsumer {
         return subscriber + ".dead-letters";
     }
 
+    private static String deadLetterExchangeName(String subscriber) {
+        return subscriber + ".dead-letters";
+    }
+
+    /**
+     * Deletes a retired subscriber's queues, its dead-letter queue and exchange; what is not there is passed over.
+     * The queues are unbound first and deleted a moment later: RabbitMQ 3.10 fails a publisher's channel, and with
+     * it the publisher's whole connection (541 INTERNAL_ERROR), when a message is routed to a quorum queue being deleted.
+     */
+    static void deleteTopology(Connection connection, String subscriber, List<String> categories) throws IOException, TimeoutException {
+        for (String category : categories) {
+            // One channel each: a queue that is not there (404) closes its channel.
+            Channel channel = connection.createChannel();
+            try {
+                channel.queueUnbind(queueName(subscriber, category), Exchanges.forCategory(category), "");
+            } catch (IOException | RuntimeException notThere) {
+                // the delete below passes over it too
+            } finally {
+                closeQuietly(channel);
+            }
+        }
+        try {
+            Thread.sleep(UNBOUND_BEFORE_DELETE.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try (Channel channel = connection.createChannel()) {
+            for (String category : categories) {
+                channel.queueDelete(queueName(subscriber, category));
+            }
+            channel.queueDelete(deadLetterQueueName(subscriber));
+            channel.exchangeDelete(deadLetterExchangeName(subscriber));
+        }
+    }
+
+    private static final java.time.Duration UNBOUND_BEFORE_DELETE = java.time.Duration.ofSeconds(1);
+
     String queue() {
         return queueName(subscriber, category);
     }
@@ -59,7 +98,7 @@ final class QueueConsumer {
         Channel fresh = connection.createChannel();
         try {
             String exchange = Exchanges.forCategory(category);
-            String deadLetterExchange = subscriber + ".dead-letters";
+            String deadLetterExchange = deadLetterExchangeName(subscriber);
             fresh.exchangeDeclare(exchange, BuiltinExchangeType.FANOUT, true);
             fresh.exchangeDeclare(deadLetterExchange, BuiltinExchangeType.FANOUT, true);
             // Only a second copy of what Postgres holds: bounded, oldest dropped first.

@@ -147,7 +147,7 @@ final class StreamApplier {
                         + " is at " + position.checkpoint() + (position.replaying() ? "" : " (finished)") + ", not " + from));
             }
             Plan plan = plan(page.events(), replayState(replay));
-            return execute(tx, plan, page).call(() -> checkpoints.save(tx, category, end))
+            return execute(tx, plan, page).call(() -> checkpoints.saveReplayed(tx, category, end, page.events().size()))
                     .map(outcome -> new ReplayOutcome(outcome, plan.lastVersions()));
         }));
     }
@@ -351,7 +351,7 @@ final class StreamApplier {
         for (StoredEvent stored : page) {
             Object result;
             try {
-                result = envelope(stored.event());
+                result = envelope(stored.event(), stored.position());
             } catch (EventFailedException poison) {
                 result = poison;
             }
@@ -380,8 +380,12 @@ final class StreamApplier {
     }
 
     private Optional<Envelope<DomainEvent>> envelope(RecordedEvent event) {
+        return envelope(event, null);
+    }
+
+    private Optional<Envelope<DomainEvent>> envelope(RecordedEvent event, Checkpoint position) {
         try {
-            return subscription.envelope(event);
+            return subscription.envelope(event, position);
         } catch (RuntimeException poison) {
             throw new EventFailedException(event, poison);
         }

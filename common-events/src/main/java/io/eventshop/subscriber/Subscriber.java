@@ -111,6 +111,10 @@ public final class Subscriber implements AutoCloseable {
         return subscription.name();
     }
 
+    public State state() {
+        return state;
+    }
+
     public synchronized void start() {
         if (thread == null) {
             running = true;

@@ -38,6 +38,8 @@ final class SubscriberCheckpoints {
     private static final String SAVE = "update event_store.subscriber_checkpoints set transaction_id = $3::bigint::text::xid8,"
             + " global_position = $4, updated_at = now() where subscriber = $1 and category = $2"
             + " and (transaction_id, global_position) < ($3::bigint::text::xid8, $4)";
+    // A replay page also counts the events it read: progress that adds up across replicas taking turns.
+    private static final String SAVE_REPLAYED = SAVE.replace("updated_at = now()", "updated_at = now(), replayed = replayed + $5");
     // Replicas starting together: one initialises, the others find its rows.
     private static final String SERIALISE = "select pg_advisory_xact_lock(hashtext('eventshop.subscriber'), hashtext($1))";
     private static final String SEED_STREAMS = "insert into event_store.subscriber_streams (subscriber, stream_id, last_version)"
@@ -100,6 +102,12 @@ final class SubscriberCheckpoints {
     Uni<Void> save(StoreTransaction tx, String category, Checkpoint checkpoint) {
         return tx.connection().preparedQuery(SAVE)
                 .execute(Tuple.of(subscription.name(), category, checkpoint.transactionId(), checkpoint.globalPosition()))
+                .replaceWithVoid();
+    }
+
+    Uni<Void> saveReplayed(StoreTransaction tx, String category, Checkpoint checkpoint, int events) {
+        return tx.connection().preparedQuery(SAVE_REPLAYED)
+                .execute(Tuple.of(subscription.name(), category, checkpoint.transactionId(), checkpoint.globalPosition(), events))
                 .replaceWithVoid();
     }
 

@@ -5,6 +5,7 @@ import io.eventshop.events.EventCodec;
 import io.eventshop.events.EventType;
 import io.eventshop.events.EventTypes;
 import io.eventshop.events.UnknownEventTypeException;
+import io.eventshop.store.Checkpoint;
 import io.eventshop.store.RecordedEvent;
 import io.eventshop.store.StoreTransaction;
 import io.smallrye.mutiny.Multi;
@@ -77,14 +78,14 @@ public final class Subscription {
     }
 
     /** The event as its handler sees it, or empty when this subscription has no handler for its type. */
-    Optional<Envelope<DomainEvent>> envelope(RecordedEvent event) {
+    Optional<Envelope<DomainEvent>> envelope(RecordedEvent event, Checkpoint position) {
         if (!handlers.containsKey(event.type())) {
             if (EventTypes.byName(event.type()).isEmpty()) {
                 throw new UnknownEventTypeException(event.type());
             }
             return Optional.empty();
         }
-        return Optional.of(new Envelope<>(event, EventCodec.decode(event)));
+        return Optional.of(new Envelope<>(event, EventCodec.decode(event), position));
     }
 
     Uni<Void> handle(StoreTransaction tx, Envelope<DomainEvent> event) {

@@ -28,35 +28,45 @@ public final class RunningShop implements AutoCloseable {
     private final List<Process> processes = new ArrayList<>();
 
     public static RunningShop start() throws IOException, InterruptedException {
+        return start(DATABASE, true, SERVICES, "256m", Map.of());
+    }
+
+    /**
+     * Some of the services on {@code database} (made afresh, or used as it is), with {@code heap} as
+     * their maximum heap and {@code environment} added to theirs.
+     */
+    public static RunningShop start(String database, boolean freshDatabase, List<String> services, String heap,
+            Map<String, String> environment) throws IOException, InterruptedException {
         Path root = Path.of("").toAbsolutePath().getParent();
-        for (String service : SERVICES) {
+        for (String service : services) {
             Path jar = root.resolve(service).resolve("target/quarkus-app/quarkus-run.jar");
             if (!Files.exists(jar)) {
                 throw new IllegalStateException(jar + " is missing: run the whole build (deploy/local/test), which packages the services first");
             }
         }
-        LocalPostgres.createDatabase(DATABASE, true);
+        LocalPostgres.createDatabase(database, freshDatabase);
         Path publicKey = root.resolve("common-events/src/test/resources/jwt/test-public.pem");
         RunningShop shop = new RunningShop();
         try {
-            for (String service : SERVICES) {
+            for (String service : services) {
                 int port = freePort();
                 ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-Xmx256m", "--enable-native-access=ALL-UNNAMED", "-jar",
+                        "-Xmx" + heap, "--enable-native-access=ALL-UNNAMED", "-jar",
                         root.resolve(service).resolve("target/quarkus-app/quarkus-run.jar").toString())
                         .directory(root.resolve(service).toFile())
                         .redirectErrorStream(true)
                         .redirectOutput(Path.of("target", "e2e-" + service + ".log").toFile());
                 Map<String, String> env = builder.environment();
                 env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
-                env.put("EVENTSHOP_DB_NAME", DATABASE);
+                env.put("EVENTSHOP_DB_NAME", database);
                 env.put("RABBITMQ_VIRTUAL_HOST", VHOST);
                 env.put("MP_JWT_VERIFY_PUBLICKEY_LOCATION", "file:" + publicKey);
                 env.put("EVENTSHOP_SUBSCRIBER_CATCH_UP_INTERVAL", "1s");
+                env.putAll(environment);
                 shop.processes.add(builder.start());
                 shop.ports.put(service, port);
             }
-            for (String service : SERVICES) {
+            for (String service : services) {
                 shop.awaitReady(service, Duration.ofSeconds(90));
             }
             return shop;
@@ -64,6 +74,11 @@ public final class RunningShop implements AutoCloseable {
             shop.close();
             throw e;
         }
+    }
+
+    /** The operating system's id of the service's process (for its memory, say). */
+    public long pid(String service) {
+        return processes.get(List.copyOf(ports.keySet()).indexOf(service)).pid();
     }
 
     public String url(String service) {

@@ -71,7 +71,7 @@ class ShopEndToEndTest {
         Files.copy(root.resolve("common-events/src/test/resources/jwt/test-private.pem"), keyDir.resolve("private.pem"));
         ReadmeExamples readme = new ReadmeExamples(root);
         List<String> blocks = readme.blocks();
-        assertThat(blocks).as("README blocks: tokens, products, catalog, orders, admin API").hasSize(5);
+        assertThat(blocks).as("README blocks: tokens, products, catalog, orders, analytics, admin API").hasSize(6);
 
         assertThat(readme.run(blocks.get(0), shop, keyDir, true).output()).contains("\"order.saga\"");
         ReadmeExamples.Run products = readme.run(blocks.get(1), shop, keyDir, true);
@@ -85,8 +85,13 @@ class ShopEndToEndTest {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> admin(shop.url("inventory-service")).get("/products/SKU-1")
                 .then().body("onHand", equalTo(65)).body("reserved", equalTo(0)));
 
+        ReadmeExamples.Run analytics = readme.run(blocks.get(4), shop, keyDir, true);
+        assertThat(analytics.exitCode()).as(analytics.output()).isZero();
+        assertThat(analytics.output()).contains("\"products\":[").contains("\"placed\":").contains("\"byReason\":")
+                .contains("\"buckets\":[").contains("\"eventsTotal\":");
+
         // The admin block names dead letter 42, which does not exist here: each of its three calls is a 404 problem.
-        ReadmeExamples.Run adminApi = readme.run(blocks.get(4), shop, keyDir, false);
+        ReadmeExamples.Run adminApi = readme.run(blocks.get(5), shop, keyDir, false);
         assertThat(adminApi.exitCode()).as(adminApi.output()).isZero();
         assertThat(adminApi.output()).contains("\"order.saga\"");
         assertThat(adminApi.output().split("\"status\":404", -1)).hasSize(4);
@@ -124,6 +129,12 @@ class ShopEndToEndTest {
                         java.util.Map.of(Caller.NONE, 401, Caller.FORGED, 401, Caller.ALICE, 200, Caller.BOB, 404, Caller.ADMIN, 200)),
                 new Case("order-service", "POST", "/orders/" + UUID.randomUUID() + "/cancel", null,
                         java.util.Map.of(Caller.NONE, 401, Caller.FORGED, 401, Caller.ALICE, 404, Caller.BOB, 404, Caller.ADMIN, 404))));
+        for (String query : List.of("/analytics/sales", "/analytics/funnel", "/analytics/rejections", "/analytics/revenue?bucket=hour",
+                "/admin/views/sales/rebuild")) {
+            cases.add(new Case("analytics-service", "GET", query, null, adminOnlyRead));
+        }
+        // The views fill themselves from the store at start-up (503 until then).
+        await().atMost(Duration.ofSeconds(30)).until(() -> admin(shop.url("analytics-service")).get("/analytics/sales").statusCode() == 200);
         for (String service : RunningShop.SERVICES) {
             cases.add(new Case(service, "GET", "/admin/subscribers", null, adminOnlyRead));
             cases.add(new Case(service, "GET", "/admin/dead-letters", null, adminOnlyRead));

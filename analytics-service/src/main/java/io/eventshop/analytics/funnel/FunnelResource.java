@@ -1,0 +1,73 @@
+package io.eventshop.analytics.funnel;
+
+import io.eventshop.analytics.timetravel.AsOf;
+import io.eventshop.analytics.timetravel.AsOfDoc;
+import io.eventshop.analytics.views.LiveViews;
+import io.eventshop.problem.Problem;
+import io.eventshop.store.EventStore;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import java.util.stream.Collectors;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/** {@code GET /analytics/funnel}: how many orders were placed, confirmed, rejected and cancelled, and the rates. */
+@Path("/analytics/funnel")
+@RolesAllowed("admin")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Analytics")
+public class FunnelResource {
+
+    /**
+     * Counts of orders that reached each stage, and each as a share of the orders placed (null when
+     * none were): confirmation, rejection and cancellation rates. A cancelled order counts as confirmed
+     * too when it was confirmed before it was cancelled.
+     */
+    @RegisterForReflection
+    public record Funnel(String asOf, long placed, long confirmed, long rejected, long cancelled, Double confirmationRate,
+            Double rejectionRate, Double cancellationRate) {
+    }
+
+    private final EventStore store;
+    private final LiveViews live;
+
+    FunnelResource(EventStore store, LiveViews live) {
+        this.store = store;
+        this.live = live;
+    }
+
+    @GET
+    @APIResponse(responseCode = "200", description = "The answer, as of now or asOf")
+    @APIResponse(responseCode = "409", description = "asOf names a store position the view has not applied yet, or one not settled in"
+            + " the store yet; ask again in a moment", content = @Content(mediaType = Problem.MEDIA_TYPE))
+    @APIResponse(responseCode = "503", description = "The view is filling itself from the store for the first time; ask again in a moment",
+            content = @Content(mediaType = Problem.MEDIA_TYPE))
+    @Operation(summary = "Orders placed, confirmed, rejected and cancelled, with the rates against placed")
+    public Uni<Funnel> funnel(@QueryParam("asOf") @Parameter(description = AsOfDoc.TEXT) String asOfText) {
+        AsOf asOf = AsOf.parse(asOfText);
+        String sql = "select " + FunnelView.STAGES.stream().map(stage -> "count(*) filter (where " + asOf.reached(stage) + ")")
+                .collect(Collectors.joining(", ")) + " from analytics.funnel_orders";
+        return live.check(FunnelView.NAME, asOf).chain(() -> store.inTransaction(tx -> tx.connection().preparedQuery(sql)
+                .execute(Tuple.from(asOf.params())).map(rows -> {
+                    Row row = rows.iterator().next();
+                    long placed = row.getLong(0);
+                    return new Funnel(asOf.describe(), placed, row.getLong(1), row.getLong(2), row.getLong(3),
+                            rate(row.getLong(1), placed), rate(row.getLong(2), placed), rate(row.getLong(3), placed));
+                })));
+    }
+
+    private static Double rate(long part, long placed) {
+        return placed == 0 ? null : Math.round(part * 10_000.0 / placed) / 10_000.0;
+    }
+}

@@ -1,0 +1,94 @@
+package io.eventshop.analytics.funnel;
+
+import io.eventshop.analytics.views.AnalyticsView;
+import io.eventshop.analytics.views.Facts;
+import io.eventshop.events.DomainEvent;
+import io.eventshop.events.order.OrderCancelled;
+import io.eventshop.events.order.OrderConfirmed;
+import io.eventshop.events.order.OrderEvent;
+import io.eventshop.events.order.OrderPlaced;
+import io.eventshop.events.order.OrderRejected;
+import io.eventshop.store.StoreTransaction;
+import io.eventshop.subscriber.Envelope;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
+import java.util.UUID;
+
+/** The order funnel: one row per order with when (and where in the store) it was placed, confirmed, rejected and cancelled. */
+@ApplicationScoped
+public class FunnelView implements AnalyticsView {
+
+    public static final String NAME = "funnel";
+    static final List<String> STAGES = List.of("placed", "confirmed", "rejected", "cancelled");
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public int version() {
+        return 1;
+    }
+
+    @Override
+    public List<String> categories() {
+        return List.of(OrderEvent.CATEGORY);
+    }
+
+    @Override
+    public List<Class<? extends DomainEvent>> handles() {
+        return List.of(OrderPlaced.class, OrderConfirmed.class, OrderRejected.class, OrderCancelled.class);
+    }
+
+    @Override
+    public List<String> tables() {
+        return List.of("orders");
+    }
+
+    @Override
+    public List<String> createTables(String schema) {
+        StringBuilder columns = new StringBuilder();
+        for (String stage : STAGES) {
+            columns.append(", ").append(stage).append("_at timestamptz, ").append(stage).append("_tx xid8, ").append(stage).append("_pos bigint");
+        }
+        return List.of("create table " + schema + ".orders (order_id uuid primary key" + columns + ")");
+    }
+
+    @Override
+    public Uni<Void> apply(StoreTransaction tx, String schema, List<Envelope<?>> events) {
+        return Facts.positions(tx, events).chain(positions -> {
+            Uni<Void> done = Uni.createFrom().voidItem();
+            // Placed first: every other stage of an order comes later in its stream.
+            for (String stage : STAGES) {
+                List<Envelope<?>> ofStage = events.stream().filter(event -> stage(event).equals(stage)).toList();
+                if (ofStage.isEmpty()) {
+                    continue;
+                }
+                Facts facts = Facts.of(ofStage, positions, FunnelView::orderId);
+                String sql = stage.equals("placed")
+                        ? "insert into " + schema + ".orders (order_id, placed_at, placed_tx, placed_pos)"
+                                + " select u.key, u.at, u.tx::text::xid8, u.pos from " + Facts.UNNEST
+                        : "update " + schema + ".orders o set " + stage + "_at = u.at, " + stage + "_tx = u.tx::text::xid8, "
+                                + stage + "_pos = u.pos from " + Facts.UNNEST + " where o.order_id = u.key";
+                done = done.call(() -> tx.connection().preparedQuery(sql).execute(facts.tuple()));
+            }
+            return done;
+        });
+    }
+
+    private static String stage(Envelope<?> event) {
+        return switch (event.payload()) {
+            case OrderPlaced p -> "placed";
+            case OrderConfirmed c -> "confirmed";
+            case OrderRejected r -> "rejected";
+            case OrderCancelled c -> "cancelled";
+            default -> "";
+        };
+    }
+
+    private static UUID orderId(Envelope<?> event) {
+        return ((OrderEvent) event.payload()).orderId();
+    }
+}

@@ -1,0 +1,71 @@
+package io.eventshop.analytics.sales;
+
+import io.eventshop.analytics.timetravel.AsOf;
+import io.eventshop.analytics.timetravel.AsOfDoc;
+import io.eventshop.analytics.views.LiveViews;
+import io.eventshop.events.Money;
+import io.eventshop.problem.Problem;
+import io.eventshop.store.EventStore;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import java.util.ArrayList;
+import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/** {@code GET /analytics/sales}: units and revenue per sku (and currency), as of now or any earlier moment. */
+@Path("/analytics/sales")
+@RolesAllowed("admin")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Analytics")
+public class SalesResource {
+
+    /** Units and revenue of one sku in one currency, from confirmed orders not cancelled. */
+    @RegisterForReflection
+    public record ProductSales(String sku, String name, long units, Money revenue, long orders) {
+    }
+
+    @RegisterForReflection
+    public record Sales(String asOf, List<ProductSales> products) {
+    }
+
+    private final EventStore store;
+    private final LiveViews live;
+
+    SalesResource(EventStore store, LiveViews live) {
+        this.store = store;
+        this.live = live;
+    }
+
+    @GET
+    @APIResponse(responseCode = "200", description = "The answer, as of now or asOf")
+    @APIResponse(responseCode = "409", description = "asOf names a store position the view has not applied yet, or one not settled in"
+            + " the store yet; ask again in a moment", content = @Content(mediaType = Problem.MEDIA_TYPE))
+    @APIResponse(responseCode = "503", description = "The view is filling itself from the store for the first time; ask again in a moment",
+            content = @Content(mediaType = Problem.MEDIA_TYPE))
+    @Operation(summary = "Units and revenue per sku of confirmed orders that were not cancelled, per currency")
+    public Uni<Sales> sales(@QueryParam("asOf") @Parameter(description = AsOfDoc.TEXT) String asOfText) {
+        AsOf asOf = AsOf.parse(asOfText);
+        String sql = "select l.sku, p.name, l.currency, sum(l.quantity)::bigint, sum(l.amount)::bigint, count(*)"
+                + " from analytics.sales_lines l left join analytics.sales_products p on p.sku = l.sku"
+                + " where " + asOf.reached("confirmed") + " and not coalesce(" + asOf.reached("cancelled") + ", false)"
+                + " group by l.sku, p.name, l.currency order by l.sku, l.currency";
+        return live.check(SalesView.NAME, asOf).chain(() -> store.inTransaction(tx -> tx.connection().preparedQuery(sql)
+                .execute(Tuple.from(asOf.params())).map(rows -> {
+                    List<ProductSales> products = new ArrayList<>();
+                    rows.forEach(row -> products.add(new ProductSales(row.getString(0), row.getString(1), row.getLong(3),
+                            Money.of(row.getLong(4), row.getString(2)), row.getLong(5))));
+                    return new Sales(asOf.describe(), products);
+                })));
+    }
+}

@@ -1,0 +1,68 @@
+package io.eventshop.analytics.views;
+
+import io.eventshop.analytics.timetravel.AsOf;
+import io.eventshop.problem.ProblemException;
+import io.eventshop.store.EventStore;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
+
+/**
+ * What a query checks before it reads a view: that the view is enabled here (404), that it has a live copy that finished filling
+ * itself (503 otherwise: no half-built answers), and for {@code asOf} a store position, that the position
+ * is settled and the view has applied everything up to it (409 otherwise: ask again in a moment).
+ */
+@ApplicationScoped
+public class LiveViews {
+
+    private static final String LIVE = "select g.generation, g.ready from analytics.view_generations g where g.view = $1 and g.role = 'LIVE'";
+    // Settled: below the horizon, so no transaction can still commit an event at or before it. Applied:
+    // no event of the view's categories lies between the live copy's checkpoint and the position.
+    private static final String APPLIED_UP_TO = "select $2::bigint::text::xid8 < pg_snapshot_xmin(pg_current_snapshot()),"
+            + " not exists (select 1 from event_store.subscriber_checkpoints c join event_store.events e on e.category = c.category"
+            + " and (e.transaction_id, e.global_position) > (c.transaction_id, c.global_position)"
+            + " and (e.transaction_id, e.global_position) <= ($2::bigint::text::xid8, $3) where c.subscriber = $1)";
+
+    private final EventStore store;
+    private final ViewSupervisor supervisor;
+
+    LiveViews(EventStore store, ViewSupervisor supervisor) {
+        this.store = store;
+        this.supervisor = supervisor;
+    }
+
+    public Uni<Void> check(String view, AsOf asOf) {
+        if (supervisor.view(view).isEmpty()) {
+            return Uni.createFrom().failure(ProblemException.notFound("the analytics view " + view
+                    + " is not enabled in this service (eventshop.analytics.views)"));
+        }
+        return store.inTransaction(tx -> tx.connection().preparedQuery(LIVE).execute(Tuple.of(view)).chain(rows -> {
+            if (rows.size() == 0 || !rows.iterator().next().getBoolean(1)) {
+                return Uni.createFrom().failure(new ProblemException(503, "view-filling", "View not ready",
+                        "the analytics view " + view + " is filling itself from the store; ask again in a moment"
+                                + " (progress: GET /admin/subscribers)", List.of()));
+            }
+            if (!(asOf instanceof AsOf.AtPosition at)) {
+                return Uni.createFrom().voidItem();
+            }
+            String subscriber = Generation.subscriber(view, rows.iterator().next().getInteger(0));
+            return tx.connection().preparedQuery(APPLIED_UP_TO)
+                    .execute(Tuple.of(subscriber, at.position().transactionId(), at.position().globalPosition()))
+                    .map(applied -> {
+                        Row row = applied.iterator().next();
+                        if (!row.getBoolean(0)) {
+                            throw ProblemException.conflict(at.position() + " is not settled in the store yet (a transaction before it"
+                                    + " may still commit); ask again in a moment");
+                        }
+                        if (!row.getBoolean(1)) {
+                            throw ProblemException.conflict("the analytics view " + view + " has not applied the store up to "
+                                    + at.position() + " yet; ask again in a moment");
+                        }
+                        return null;
+                    })
+                    .replaceWithVoid();
+        }));
+    }
+}

@@ -1,0 +1,283 @@
+package io.eventshop.analytics;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.startsWith;
+
+import io.eventshop.store.Checkpoint;
+import io.eventshop.store.EventStore;
+import io.eventshop.testing.Tokens;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The analytics views against the store they are built from: after a mixed workload they answer what a
+ * reference computed straight from the store's rows answers, now and as of earlier moments; a rebuild
+ * gives the same rows; a rebuild while orders keep coming misses nothing, doubles nothing and never
+ * stops answering; a view whose tables are dropped builds itself again; a rebuild that meets poison
+ * fails and leaves the live copy alone.
+ */
+@QuarkusTest
+@WithTestResource(FreshAnalyticsDatabase.class)
+class AnalyticsViewsTest {
+
+    private static final List<String> VIEWS = List.of("sales", "funnel", "rejections", "revenue");
+
+    @Inject
+    EventStore store;
+
+    /** The four answers at a moment, and where the store stood. */
+    record Moment(Checkpoint position, Instant time, Reference.Answers answers) {
+    }
+
+    @Test
+    void views_equal_the_reference_live_rebuilt_and_as_of_earlier_moments() throws Exception {
+        Workload workload = new Workload(store, 42);
+        workload.addProducts();
+        workload.orders(40);
+        Moment first = settle();
+        workload.changePricesAndRestock();
+        workload.orders(40);
+        Moment second = settle();
+
+        // Now: the live views equal the reference computed from the store's rows.
+        List<Reference.Row> rows = Reference.read(FreshAnalyticsDatabase.NAME);
+        assertThat(second.answers()).isEqualTo(Reference.compute(rows, row -> true));
+        assertThat(first.answers()).isEqualTo(Reference.compute(rows, Reference.upToPosition(first.position().transactionId(),
+                first.position().globalPosition())));
+
+        // A rebuild from an empty start gives the very same rows.
+        for (String view : VIEWS) {
+            List<String> before = tableRows(view);
+            int generation = rebuildAndWait(view);
+            assertThat(tableRows(view)).as(view + " rebuilt (generation " + generation + ") row for row").isEqualTo(before);
+        }
+
+        // As of a position and as of a time, the answers given at those moments; before the first event, nothing.
+        for (Moment moment : List.of(first, second)) {
+            assertThat(answers(moment.position().toString())).isEqualTo(moment.answers());
+            assertThat(answers(moment.time().toString())).isEqualTo(moment.answers());
+        }
+        assertThat(answers("2020-01-01T00:00:00Z")).isEqualTo(new Reference.Answers(List.of(), List.of("0|0|0|0"), List.of(), List.of(), List.of()));
+
+        // A rebuild while orders keep coming: nothing missed or applied twice, and every query answered meanwhile.
+        AtomicBoolean flowing = new AtomicBoolean(true);
+        List<String> troubles = new CopyOnWriteArrayList<>();
+        Thread orders = Thread.ofVirtual().start(() -> {
+            while (flowing.get()) {
+                workload.order();
+            }
+        });
+        Thread queries = Thread.ofVirtual().start(() -> {
+            long placedBefore = 0;
+            while (flowing.get()) {
+                Response funnel = admin().get("/analytics/funnel");
+                Response sales = admin().get("/analytics/sales");
+                if (funnel.statusCode() != 200 || sales.statusCode() != 200) {
+                    troubles.add("answered " + funnel.statusCode() + "/" + sales.statusCode() + " during the rebuild");
+                    continue;
+                }
+                long placed = funnel.jsonPath().getLong("placed");
+                if (placed < placedBefore) {
+                    troubles.add("placed went back from " + placedBefore + " to " + placed + ": a half-built answer");
+                }
+                placedBefore = placed;
+            }
+        });
+        admin().post("/admin/views/sales/rebuild").then().statusCode(202);
+        admin().post("/admin/views/funnel/rebuild").then().statusCode(202);
+        awaitSwitched("sales");
+        awaitSwitched("funnel");
+        flowing.set(false);
+        orders.join();
+        queries.join();
+        assertThat(troubles).isEmpty();
+        Moment after = settle();
+        assertThat(after.answers()).isEqualTo(Reference.compute(Reference.read(FreshAnalyticsDatabase.NAME), row -> true));
+
+        // Tables dropped under the running service: the view builds itself again, with the same answers.
+        given().get("/q/health/ready").then().statusCode(200);
+        String schema = liveSchema("rejections");
+        executeSql("drop schema " + schema + " cascade");
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(liveSchema("rejections")).isNotEqualTo(schema));
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(answers(null)).isEqualTo(after.answers()));
+
+        // Poison in the store: the live copies park it; a rebuild meets it, fails, and the live copy stays.
+        String poisonStream = "order-" + java.util.UUID.randomUUID();
+        executeSql("insert into event_store.events (event_id, stream_id, category, stream_version, type, schema_version, data, metadata,"
+                + " occurred_at) values (gen_random_uuid(), '" + poisonStream + "', 'order', 1, 'io.eventshop.order.exploded', 1, '{}',"
+                + " '{\"source\":\"test\"}', now())");
+        int live = admin().get("/admin/views/revenue/rebuild").jsonPath().getInt("liveGeneration");
+        admin().post("/admin/views/revenue/rebuild").then().statusCode(202);
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> admin().get("/admin/views/revenue/rebuild").then()
+                .body("state", equalTo("FAILED")).body("liveGeneration", equalTo(live))
+                .body("error", startsWith("the rebuild met an event it could not apply")));
+        assertThat(answers(null)).isEqualTo(after.answers());
+    }
+
+    @Test
+    void a_rebuild_is_one_at_a_time_and_its_progress_is_shown() {
+        awaitReady();
+        admin().get("/admin/views/nope/rebuild").then().statusCode(404).contentType(startsWith("application/problem+json"));
+        admin().post("/admin/views/rejections/rebuild").then().statusCode(202)
+                .header("Location", org.hamcrest.Matchers.endsWith("/admin/views/rejections/rebuild"))
+                .body("state", org.hamcrest.Matchers.oneOf("REPLAYING", "CATCHING_UP")).body("eventsTotal", org.hamcrest.Matchers.notNullValue());
+        Response second = admin().post("/admin/views/rejections/rebuild");
+        if (second.statusCode() != 409) { // the first may have finished already on a small store
+            assertThat(second.statusCode()).isEqualTo(202);
+        }
+        awaitSwitched("rejections");
+        admin().get("/admin/views/rejections/rebuild").then().body("state", equalTo("SWITCHED"))
+                .body("eventsApplied", equalTo(admin().get("/admin/views/rejections/rebuild").jsonPath().getInt("eventsApplied")));
+    }
+
+    @Test
+    void bad_questions_are_answered_with_problems() {
+        awaitReady();
+        admin().get("/analytics/sales?asOf=yesterday").then().statusCode(400).contentType(startsWith("application/problem+json"))
+                .body("errors.field", hasItem("asOf"));
+        admin().get("/analytics/funnel?asOf=position:1:x").then().statusCode(400).body("errors.field", hasItem("asOf"));
+        admin().get("/analytics/revenue?bucket=week").then().statusCode(400).body("errors.field", hasItem("bucket"));
+        admin().get("/analytics/revenue?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z").then().statusCode(400)
+                .body("errors.field", hasItem("to"));
+        admin().get("/analytics/revenue?from=soon").then().statusCode(400).body("errors.field", hasItem("from"));
+        admin().get("/analytics/rejections?asOf=position:999999999:1").then().statusCode(409);
+        given().get("/analytics/sales").then().statusCode(401);
+        given().auth().oauth2(Tokens.shopper("alice")).get("/analytics/sales").then().statusCode(403);
+        given().auth().oauth2(Tokens.shopper("alice")).post("/admin/views/sales/rebuild").then().statusCode(403);
+    }
+
+    @Test
+    void the_api_document_shows_every_analytics_endpoint_with_its_errors() {
+        JsonPath api = given().get("/q/openapi?format=json").then().statusCode(200).extract().jsonPath();
+        for (String path : List.of("/analytics/sales", "/analytics/funnel", "/analytics/rejections", "/analytics/revenue")) {
+            assertThat(api.getMap("paths.'" + path + "'.get.responses")).as(path).containsKeys("200", "400", "401", "403", "409", "503");
+            assertThat(api.getList("paths.'" + path + "'.get.parameters.name", String.class)).as(path).contains("asOf");
+        }
+        assertThat(api.getMap("paths.'/admin/views/{view}/rebuild'")).containsKeys("get", "post");
+        assertThat(api.getMap("paths.'/admin/views/{view}/rebuild'.post.responses")).containsKeys("202", "404", "409");
+        assertThat(api.getMap("components.securitySchemes")).containsKey("bearer");
+    }
+
+    // --- helpers --------------------------------------------------------------------------------
+
+    private static io.restassured.specification.RequestSpecification admin() {
+        return given().auth().oauth2(Tokens.admin("ops"));
+    }
+
+    private static void awaitReady() {
+        await().atMost(Duration.ofSeconds(60)).until(() -> VIEWS.stream().allMatch(view -> admin().get("/analytics/" + view).statusCode() == 200));
+    }
+
+    // Waits until every view has applied the store's head, then records the moment and the answers.
+    private Moment settle() throws InterruptedException {
+        awaitReady();
+        Checkpoint head = store.head().await().atMost(Duration.ofSeconds(10));
+        await().atMost(Duration.ofSeconds(60)).until(() -> VIEWS.stream()
+                .allMatch(view -> admin().get("/analytics/" + view + "?asOf=" + head).statusCode() == 200));
+        Thread.sleep(5);
+        Instant time = Instant.now();
+        Thread.sleep(5);
+        return new Moment(head, time, answers(null));
+    }
+
+    static Reference.Answers answers(String asOf) {
+        String query = asOf == null ? "" : "?asOf=" + asOf;
+        JsonPath sales = ok("/analytics/sales" + query);
+        JsonPath funnel = ok("/analytics/funnel" + query);
+        JsonPath rejections = ok("/analytics/rejections" + query);
+        JsonPath revenue = ok("/analytics/revenue" + (query.isEmpty() ? "?" : query + "&") + "bucket=day");
+        List<String> salesLines = new ArrayList<>();
+        for (Map<String, Object> p : sales.<Map<String, Object>>getList("products")) {
+            Map<?, ?> money = (Map<?, ?>) p.get("revenue");
+            salesLines.add(p.get("sku") + "|" + p.get("name") + "|" + money.get("currency") + "|" + p.get("units") + "|" + money.get("amount")
+                    + "|" + p.get("orders"));
+        }
+        List<String> reasons = new ArrayList<>();
+        for (Map<String, Object> r : rejections.<Map<String, Object>>getList("byReason")) {
+            reasons.add(r.get("reason") + "|" + r.get("orders"));
+        }
+        List<String> skus = new ArrayList<>();
+        for (Map<String, Object> r : rejections.<Map<String, Object>>getList("bySku")) {
+            skus.add(r.get("reason") + "|" + r.get("sku") + "|" + r.get("orders") + "|" + r.get("unitsRequested"));
+        }
+        List<String> buckets = new ArrayList<>();
+        for (Map<String, Object> b : revenue.<Map<String, Object>>getList("buckets")) {
+            Map<?, ?> money = (Map<?, ?>) b.get("revenue");
+            buckets.add(b.get("start") + "|" + money.get("currency") + "|" + money.get("amount") + "|" + b.get("confirmed") + "|" + b.get("cancelled"));
+        }
+        return new Reference.Answers(salesLines, List.of(funnel.getLong("placed") + "|" + funnel.getLong("confirmed") + "|"
+                + funnel.getLong("rejected") + "|" + funnel.getLong("cancelled")), reasons, skus, buckets);
+    }
+
+    private static JsonPath ok(String path) {
+        Response response = admin().get(path);
+        assertThat(response.statusCode()).as(path + ": " + response.asString()).isEqualTo(200);
+        return response.jsonPath();
+    }
+
+    private static int rebuildAndWait(String view) {
+        admin().post("/admin/views/" + view + "/rebuild").then().statusCode(202);
+        return awaitSwitched(view);
+    }
+
+    private static int awaitSwitched(String view) {
+        await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> admin().get("/admin/views/" + view + "/rebuild").then()
+                .body("state", equalTo("SWITCHED")));
+        return admin().get("/admin/views/" + view + "/rebuild").jsonPath().getInt("liveGeneration");
+    }
+
+    private static List<String> tableRows(String view) throws Exception {
+        List<String> all = new ArrayList<>();
+        try (var connection = java.sql.DriverManager.getConnection(io.eventshop.testing.LocalPostgres.jdbcUrl(FreshAnalyticsDatabase.NAME),
+                io.eventshop.testing.LocalPostgres.USER, io.eventshop.testing.LocalPostgres.PASSWORD);
+             var sql = connection.createStatement();
+             var tables = sql.executeQuery("select viewname from pg_views where schemaname = 'analytics' and viewname like '" + view
+                     + "\\_%' order by viewname")) {
+            List<String> names = new ArrayList<>();
+            while (tables.next()) {
+                names.add(tables.getString(1));
+            }
+            for (String name : names) {
+                try (var rows = sql.executeQuery("select t::text from analytics." + name + " t order by t::text")) {
+                    while (rows.next()) {
+                        all.add(name + " " + rows.getString(1));
+                    }
+                }
+            }
+        }
+        return all;
+    }
+
+    private static String liveSchema(String view) throws Exception {
+        try (var connection = java.sql.DriverManager.getConnection(io.eventshop.testing.LocalPostgres.jdbcUrl(FreshAnalyticsDatabase.NAME),
+                io.eventshop.testing.LocalPostgres.USER, io.eventshop.testing.LocalPostgres.PASSWORD);
+             var sql = connection.createStatement();
+             var row = sql.executeQuery("select 'analytics_' || view || '_g' || generation from analytics.view_generations"
+                     + " where view = '" + view + "' and role = 'LIVE' and ready")) {
+            return row.next() ? row.getString(1) : "";
+        }
+    }
+
+    private static void executeSql(String statement) throws Exception {
+        try (var connection = java.sql.DriverManager.getConnection(io.eventshop.testing.LocalPostgres.jdbcUrl(FreshAnalyticsDatabase.NAME),
+                io.eventshop.testing.LocalPostgres.USER, io.eventshop.testing.LocalPostgres.PASSWORD);
+             var sql = connection.createStatement()) {
+            sql.execute(statement);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package io.eventshop.analytics;
+
+import io.eventshop.testing.LocalPostgres;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.util.Map;
+
+/**
+ * analytics-service's tests start from an empty store on a database of their own, dropped and made
+ * again each run, and a RabbitMQ virtual host of their own ({@code deploy/local/infra} makes it): their
+ * comparisons with a reference computed from the store hold only over a store they wrote alone.
+ */
+public class FreshAnalyticsDatabase implements QuarkusTestResourceLifecycleManager {
+
+    public static final String NAME = "eventshop_analytics_test";
+
+    @Override
+    public Map<String, String> start() {
+        LocalPostgres.createDatabase(NAME, true);
+        return Map.of("eventshop.db.name", NAME, "%test.eventshop.db.name", NAME,
+                "rabbitmq.virtual-host", NAME, "%test.rabbitmq.virtual-host", NAME);
+    }
+
+    @Override
+    public void stop() {
+        // Kept after the run, to look at; the next run drops it.
+    }
+}
