@@ -267,12 +267,15 @@ public final class Subscriber implements AutoCloseable {
         Replay replay = checkpoints.replayState(category, from).await().atMost(Duration.ofMinutes(10));
         Checkpoint checkpoint = from;
         long applied = 0;
+        long waitingForReads = 0;
         long started = System.nanoTime();
         long lastReport = started;
         LOG.infof("subscriber %s replays %s from %s", subscription.name(), category, from);
         CompletableFuture<StreamApplier.DecodedPage> next = readAhead(category, checkpoint);
         while (running) {
+            long waitStart = System.nanoTime();
             StreamApplier.DecodedPage decoded = next.orTimeout(1, TimeUnit.MINUTES).join();
+            waitingForReads += System.nanoTime() - waitStart;
             List<StoredEvent> page = decoded.events();
             if (page.isEmpty()) {
                 checkpoints.finishReplay(category, checkpoint).await().atMost(Duration.ofMinutes(10));
@@ -293,8 +296,10 @@ public final class Subscriber implements AutoCloseable {
             checkpoint = page.getLast().position();
             if (System.nanoTime() - lastReport > REPORT_EVERY.toNanos()) {
                 lastReport = System.nanoTime();
-                LOG.infof("subscriber %s replaying %s: %,d events applied, %,.0f events/s, at %s", subscription.name(), category,
-                        applied, applied / ((lastReport - started) / 1e9), checkpoint);
+                // Which side holds a replay up: the store's reads and decoding, or applying pages.
+                LOG.infof("subscriber %s replaying %s: %,d events applied, %,.0f events/s, %.0f%% of the time waiting for reads, at %s",
+                        subscription.name(), category, applied, applied / ((lastReport - started) / 1e9),
+                        100.0 * waitingForReads / (lastReport - started), checkpoint);
                 measureLag(category, checkpoint);
             }
         }

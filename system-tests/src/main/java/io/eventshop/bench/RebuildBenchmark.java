@@ -126,9 +126,9 @@ public final class RebuildBenchmark {
                     + " timestamptz '2026-08-31T00:00:00Z' from generate_series(0, 199) k");
             for (int from = 0; from < orders; from += CHUNK) {
                 int to = Math.min(orders, from + CHUNK);
-                sql.execute(PLACED.formatted(from, to - 1));
-                sql.execute(DECIDED.formatted(from, to - 1));
-                sql.execute(CANCELLED_AFTER_CONFIRMATION.formatted(from, to - 1));
+                for (String statement : List.of(PLACED, DECIDED, CANCELLED_AFTER_CONFIRMATION)) {
+                    sql.execute(statement.replace(":from", Integer.toString(from)).replace(":to", Integer.toString(to - 1)));
+                }
                 System.out.printf("generated orders %,d of %,d (%.0f s)%n", to, orders, (System.nanoTime() - start) / 1e9);
             }
             sql.execute("vacuum (analyze) event_store.events");
@@ -144,7 +144,7 @@ public final class RebuildBenchmark {
 
     // Per order o: its id, currency (every fourth in USD), 1 to 3 distinct skus of that currency, quantities 1-4.
     private static final String ORDER = "select o, md5('order' || o)::uuid as id, case when o % 4 = 0 then 'USD' else 'EUR' end as cur,"
-            + " timestamptz '2026-09-01T00:00:00Z' + o * interval '1 second' as t from generate_series(%d, %d) o";
+            + " timestamptz '2026-09-01T00:00:00Z' + o * interval '1 second' as t from generate_series(:from, :to) o";
     private static final String LINES = "select i, case when o % 4 = 0 then 150 + (o * 7 + i * 13) % 50 else (o * 7 + i * 13) % 150 end as k,"
             + " 1 + (o + i) % 4 as q from generate_series(0, o % 3) i";
     private static final String PLACED = "insert into event_store.events (event_id, stream_id, category, stream_version, type, schema_version,"

@@ -25,7 +25,8 @@ public final class RunningShop implements AutoCloseable {
     static final List<String> SERVICES = List.of("order-service", "inventory-service", "analytics-service");
 
     private final Map<String, Integer> ports = new LinkedHashMap<>();
-    private final List<Process> processes = new ArrayList<>();
+    private final Map<String, ProcessBuilder> builders = new LinkedHashMap<>();
+    private final Map<String, Process> processes = new LinkedHashMap<>();
 
     public static RunningShop start() throws IOException, InterruptedException {
         return start(DATABASE, true, SERVICES, "256m", Map.of());
@@ -50,12 +51,13 @@ public final class RunningShop implements AutoCloseable {
         try {
             for (String service : services) {
                 int port = freePort();
+                Files.deleteIfExists(Path.of("target", "e2e-" + service + ".log")); // appended to after a restart
                 ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                         "-Xmx" + heap, "--enable-native-access=ALL-UNNAMED", "-jar",
                         root.resolve(service).resolve("target/quarkus-app/quarkus-run.jar").toString())
                         .directory(root.resolve(service).toFile())
                         .redirectErrorStream(true)
-                        .redirectOutput(Path.of("target", "e2e-" + service + ".log").toFile());
+                        .redirectOutput(ProcessBuilder.Redirect.appendTo(Path.of("target", "e2e-" + service + ".log").toFile()));
                 Map<String, String> env = builder.environment();
                 env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
                 env.put("EVENTSHOP_DB_NAME", database);
@@ -63,7 +65,8 @@ public final class RunningShop implements AutoCloseable {
                 env.put("MP_JWT_VERIFY_PUBLICKEY_LOCATION", "file:" + publicKey);
                 env.put("EVENTSHOP_SUBSCRIBER_CATCH_UP_INTERVAL", "1s");
                 env.putAll(environment);
-                shop.processes.add(builder.start());
+                shop.builders.put(service, builder);
+                shop.processes.put(service, builder.start());
                 shop.ports.put(service, port);
             }
             for (String service : services) {
@@ -78,7 +81,7 @@ public final class RunningShop implements AutoCloseable {
 
     /** The operating system's id of the service's process (for its memory, say). */
     public long pid(String service) {
-        return processes.get(List.copyOf(ports.keySet()).indexOf(service)).pid();
+        return processes.get(service).pid();
     }
 
     public String url(String service) {
@@ -108,10 +111,29 @@ public final class RunningShop implements AutoCloseable {
         }
     }
 
+    /** Stops the service (as Kubernetes would: SIGTERM, then SIGKILL after 20 s) and starts it again on its port. */
+    public void restart(String service) throws IOException, InterruptedException {
+        stop(processes.get(service));
+        processes.put(service, builders.get(service).start());
+        awaitReady(service, Duration.ofSeconds(90));
+    }
+
+    private static void stop(Process process) {
+        process.destroy();
+        try {
+            if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
     @Override
     public void close() {
-        processes.forEach(Process::destroy);
-        for (Process process : processes) {
+        processes.values().forEach(Process::destroy);
+        for (Process process : processes.values()) {
             try {
                 if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
                     process.destroyForcibly();

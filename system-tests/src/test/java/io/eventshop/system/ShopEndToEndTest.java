@@ -97,6 +97,52 @@ class ShopEndToEndTest {
         assertThat(adminApi.output().split("\"status\":404", -1)).hasSize(4);
     }
 
+    @Test
+    void analytics_answers_the_same_after_its_tables_are_dropped_and_it_restarts() throws Exception {
+        String sku = "CUP-" + UUID.randomUUID().toString().substring(0, 8).toUpperCase();
+        admin(shop.url("inventory-service")).body("{\"sku\":\"%s\",\"name\":\"Cup\",\"price\":{\"amount\":700,\"currency\":\"EUR\"},\"initialStock\":2}"
+                .formatted(sku)).post("/products").then().statusCode(201);
+        await().atMost(Duration.ofSeconds(30)).until(() -> shopper("carol").get(shop.url("order-service") + "/products")
+                .jsonPath().getList("sku", String.class).contains(sku));
+        String kept = place("carol", sku, 1);
+        String cancelled = place("carol", sku, 1);
+        awaitStatus("carol", kept, "CONFIRMED");
+        awaitStatus("carol", cancelled, "CONFIRMED");
+        String rejected = place("dave", sku, 1);
+        awaitStatus("dave", rejected, "REJECTED");
+        shopper("carol").post(shop.url("order-service") + "/orders/" + cancelled + "/cancel").then().statusCode(202);
+        awaitStatus("carol", cancelled, "CANCELLED");
+        List<String> queries = List.of("/analytics/sales", "/analytics/funnel", "/analytics/rejections", "/analytics/revenue?bucket=hour");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> admin(shop.url("analytics-service")).get("/analytics/sales").then()
+                .statusCode(200).body("products.find { it.sku == '%s' }.units".formatted(sku), equalTo(1)));
+        List<String> before = new java.util.ArrayList<>();
+        for (String query : queries) {
+            before.add(admin(shop.url("analytics-service")).get(query).then().statusCode(200).extract().asString());
+        }
+
+        try (var db = java.sql.DriverManager.getConnection(io.eventshop.testing.LocalPostgres.jdbcUrl(RunningShop.DATABASE),
+                io.eventshop.testing.LocalPostgres.USER, io.eventshop.testing.LocalPostgres.PASSWORD);
+             var sql = db.createStatement()) {
+            List<String> schemas = new java.util.ArrayList<>();
+            try (var rows = sql.executeQuery("select nspname from pg_namespace where nspname like 'analytics%'")) {
+                while (rows.next()) {
+                    schemas.add(rows.getString(1));
+                }
+            }
+            assertThat(schemas).contains("analytics");
+            for (String schema : schemas) {
+                sql.execute("drop schema " + schema + " cascade");
+            }
+        }
+        shop.restart("analytics-service");
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            for (int i = 0; i < queries.size(); i++) {
+                assertThat(admin(shop.url("analytics-service")).get(queries.get(i)).then().statusCode(200).extract().asString())
+                        .as(queries.get(i)).isEqualTo(before.get(i));
+            }
+        });
+    }
+
     /** Who asks: nobody, a forger, shopper A, shopper B, an admin. */
     enum Caller { NONE, FORGED, ALICE, BOB, ADMIN }
 

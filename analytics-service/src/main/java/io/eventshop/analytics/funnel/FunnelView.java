@@ -53,7 +53,8 @@ public class FunnelView implements AnalyticsView {
         for (String stage : STAGES) {
             columns.append(", ").append(stage).append("_at timestamptz, ").append(stage).append("_tx xid8, ").append(stage).append("_pos bigint");
         }
-        return List.of("create table " + schema + ".orders (order_id uuid primary key" + columns + ")");
+        // Room on each page for the in-place (HOT) updates of the later stages.
+        return List.of("create table " + schema + ".orders (order_id uuid primary key" + columns + ") with (fillfactor = 80)");
     }
 
     @Override

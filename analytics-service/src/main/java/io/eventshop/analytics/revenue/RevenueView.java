@@ -54,7 +54,7 @@ public class RevenueView implements AnalyticsView {
     @Override
     public List<String> createTables(String schema) {
         return List.of("create table " + schema + ".orders (order_id uuid primary key, currency text not null, total bigint not null,"
-                        + " confirmed_version int)",
+                        + " confirmed_version int) with (fillfactor = 90)",
                 "create table " + schema + ".entries (order_id uuid not null, kind text not null, currency text not null,"
                         + " amount bigint not null, at timestamptz not null, tx xid8 not null, pos bigint not null, primary key (order_id, kind))",
                 "create index on " + schema + ".entries (at)");

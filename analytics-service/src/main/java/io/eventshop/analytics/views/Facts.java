@@ -44,7 +44,7 @@ public record Facts(UUID[] keys, OffsetDateTime[] at, Long[] tx, Long[] pos, Int
         });
     }
 
-    public static <E> Facts of(List<Envelope<?>> events, Map<UUID, Checkpoint> positions, Function<Envelope<?>, UUID> key) {
+    public static Facts of(List<Envelope<?>> events, Map<UUID, Checkpoint> positions, Function<Envelope<?>, UUID> key) {
         int n = events.size();
         Facts facts = new Facts(new UUID[n], new OffsetDateTime[n], new Long[n], new Long[n], new Integer[n]);
         for (int i = 0; i < n; i++) {

@@ -5,6 +5,7 @@ import io.eventshop.store.EventStore;
 import io.eventshop.store.StoreTransaction;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -26,10 +27,41 @@ public class Generations {
             + " switched_at, retired_at, dropped_at, error";
     private static final String LOCK = "select pg_advisory_xact_lock(hashtext('eventshop.analytics'), hashtext($1))";
 
-    private final EventStore store;
+    // Table statistics, so that a generation filling from empty gets plans for millions of rows, not for
+    // the empty table it started as (a hash join over the whole table per batch instead of index lookups).
+    private static final String TABLE_STATS = "select relname, n_live_tup, n_dead_tup, n_mod_since_analyze"
+            + " from pg_stat_user_tables where schemaname = $1";
 
-    Generations(EventStore store) {
+    private final EventStore store;
+    private final Pool pool;
+
+    Generations(EventStore store, Pool pool) {
         this.store = store;
+        this.pool = pool;
+    }
+
+    /**
+     * Analyzes a generation's tables when a tenth of their rows changed since the last analyze, and
+     * vacuums them when a fifth are dead: what autovacuum would do, done here so that a view never
+     * depends on how the cluster's autovacuum is set (it may be off). Returns what it did.
+     */
+    Uni<List<String>> maintain(Generation generation) {
+        return pool.preparedQuery(TABLE_STATS).execute(Tuple.of(generation.schema())).chain(rows -> {
+            List<String> statements = new ArrayList<>();
+            for (Row row : rows) {
+                String table = generation.schema() + "." + row.getString(0);
+                long live = row.getLong(1);
+                if (row.getLong(2) >= 1_000 + live / 5) {
+                    statements.add("vacuum (analyze) " + table);
+                } else if (row.getLong(3) >= 500 + live / 10) {
+                    statements.add("analyze " + table);
+                }
+            }
+            // Outside a transaction: VACUUM refuses to run in one.
+            return Multi.createFrom().iterable(statements)
+                    .onItem().transformToUniAndConcatenate(statement -> pool.query(statement).execute())
+                    .collect().last().replaceWith(statements);
+        });
     }
 
     Uni<List<Generation>> all(String view) {

@@ -150,6 +150,12 @@ public class ViewSupervisor {
             await(generations.markReady(live.get()));
             LOG.infof("analytics view %s is filled from the store and answers queries (generation %d)", view.name(), live.get().number());
         }
+        for (Generation filling : java.util.stream.Stream.concat(live.stream(), shadow.stream()).toList()) {
+            List<String> done = await(generations.maintain(filling));
+            if (!done.isEmpty()) {
+                LOG.debugf("analytics view %s: %s", view.name(), done);
+            }
+        }
         if (shadow.isPresent() && live.isPresent()) {
             advanceRebuild(view, shadow.get(), live.get());
         }
