@@ -111,6 +111,36 @@ public final class RunningShop implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts another replica of {@code service} on its own port, configured as the first one; it is known
+     * as {@code <service>#2} (#3, ...) to {@link #url}, {@link #restart} and {@link #pid}. Returns that name.
+     */
+    public String startReplica(String service) throws IOException, InterruptedException {
+        ProcessBuilder first = builders.get(service);
+        String name = service + "#" + (builders.keySet().stream().filter(n -> n.equals(service) || n.startsWith(service + "#")).count() + 1);
+        int port = freePort();
+        Path log = Path.of("target", "e2e-" + name.replace('#', '-') + ".log");
+        Files.deleteIfExists(log);
+        ProcessBuilder replica = new ProcessBuilder(first.command()).directory(first.directory()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        replica.environment().clear();
+        replica.environment().putAll(first.environment());
+        replica.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        builders.put(name, replica);
+        processes.put(name, replica.start());
+        ports.put(name, port);
+        awaitReady(name, Duration.ofSeconds(90));
+        return name;
+    }
+
+    /** Stops a replica started by {@link #startReplica} (or any service) for good. */
+    public void stop(String name) {
+        Process process = processes.remove(name);
+        if (process != null) {
+            stop(process);
+        }
+    }
+
     /** Stops the service (as Kubernetes would: SIGTERM, then SIGKILL after 20 s) and starts it again on its port. */
     public void restart(String service) throws IOException, InterruptedException {
         stop(processes.get(service));

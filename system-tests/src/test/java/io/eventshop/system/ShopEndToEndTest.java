@@ -143,6 +143,47 @@ class ShopEndToEndTest {
         });
     }
 
+    @Test
+    void two_analytics_replicas_run_one_rebuild_and_both_switch_to_its_copy() throws Exception {
+        String sku = "JUG-" + UUID.randomUUID().toString().substring(0, 8).toUpperCase();
+        admin(shop.url("inventory-service")).body("{\"sku\":\"%s\",\"name\":\"Jug\",\"price\":{\"amount\":900,\"currency\":\"EUR\"},\"initialStock\":1000}"
+                .formatted(sku)).post("/products").then().statusCode(201);
+        await().atMost(Duration.ofSeconds(30)).until(() -> shopper("erin").get(shop.url("order-service") + "/products")
+                .jsonPath().getList("sku", String.class).contains(sku));
+        String replica = shop.startReplica("analytics-service");
+        try {
+            String first = shop.url("analytics-service");
+            String second = shop.url(replica);
+            int live = admin(first).get("/admin/views/funnel/rebuild").then().statusCode(200).extract().jsonPath().getInt("liveGeneration");
+            java.util.concurrent.atomic.AtomicBoolean flowing = new java.util.concurrent.atomic.AtomicBoolean(true);
+            Thread orders = Thread.ofVirtual().start(() -> {
+                while (flowing.get()) {
+                    place("erin", sku, 1);
+                }
+            });
+            admin(second).post("/admin/views/funnel/rebuild").then().statusCode(202);
+            int again = admin(first).post("/admin/views/funnel/rebuild").statusCode();
+            assertThat(again).as("a second rebuild while the first runs, asked of the other replica").isIn(409, 202);
+            for (String replicaUrl : List.of(first, second)) {
+                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> admin(replicaUrl).get("/admin/views/funnel/rebuild").then()
+                        .body("state", equalTo("SWITCHED")).body("liveGeneration", org.hamcrest.Matchers.greaterThan(live)));
+            }
+            flowing.set(false);
+            orders.join();
+            // Both replicas answer from the same new copy, the old one's subscriber runs on neither.
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                String answer = admin(first).get("/analytics/funnel").then().statusCode(200).extract().asString();
+                assertThat(admin(second).get("/analytics/funnel").then().statusCode(200).extract().asString()).isEqualTo(answer);
+                for (String replicaUrl : List.of(first, second)) {
+                    assertThat(admin(replicaUrl).get("/admin/subscribers").jsonPath().getList("name", String.class))
+                            .doesNotContain("analytics.funnel.g" + live);
+                }
+            });
+        } finally {
+            shop.stop(replica);
+        }
+    }
+
     /** Who asks: nobody, a forger, shopper A, shopper B, an admin. */
     enum Caller { NONE, FORGED, ALICE, BOB, ADMIN }
 
