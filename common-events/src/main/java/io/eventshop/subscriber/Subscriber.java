@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
@@ -146,6 +147,7 @@ public final class Subscriber implements AutoCloseable {
             }
         }
         state = State.STOPPED;
+        metrics.remove();
     }
 
     // --- the supervisor: consumers up, then catch up, then wait --------------------------------
@@ -157,7 +159,9 @@ public final class Subscriber implements AutoCloseable {
         while (running) {
             boolean reopened = false;
             try {
-                refreshReplaying();
+                if (!refreshReplaying()) {
+                    break;
+                }
                 reopened = openConsumers();
                 state = State.CATCHING_UP;
                 if (catchUp()) {
@@ -200,15 +204,25 @@ public final class Subscriber implements AutoCloseable {
 
     // Which categories replay is the database's to say (another replica may have finished one); a
     // replaying category must have no consumer, or the live path and the replay would both apply.
-    private void refreshReplaying() {
+    // Returns false when the subscriber's checkpoints are gone: it was retired (by another replica, say)
+    // and stops rather than start over from the first event and declare its queues again.
+    private boolean refreshReplaying() {
         for (String category : subscription.categories()) {
-            if (checkpoints.load(category).await().atMost(Duration.ofMinutes(1)).replaying()) {
+            Optional<SubscriberCheckpoints.Position> position = checkpoints.find(category).await().atMost(Duration.ofMinutes(1));
+            if (position.isEmpty()) {
+                LOG.warnf("subscriber %s has no checkpoint for %s any more: it was retired; it stops", subscription.name(), category);
+                running = false;
+                consumers.values().forEach(QueueConsumer::close);
+                return false;
+            }
+            if (position.get().replaying()) {
                 replaying.add(category);
                 consumers.get(category).close();
             } else {
                 replaying.remove(category);
             }
         }
+        return true;
     }
 
     // Re-opens closed consumers; a consumer that was re-opened may have missed messages while it was
@@ -382,7 +396,7 @@ public final class Subscriber implements AutoCloseable {
             deadLetter(failed, null, failure, kind == Failures.Kind.POISON ? 1 : attempt, replay.version(failed.streamId().value()))
                     .await().indefinitely();
             replay.parked().add(failed.streamId().value());
-            store.inTransaction(tx -> checkpoints.save(tx, category, event.position())).await().atMost(Duration.ofMinutes(1));
+            store.inTransaction(tx -> checkpoints.saveReplayed(tx, category, event.position(), 1)).await().atMost(Duration.ofMinutes(1));
             return 0;
         }
         return 0;

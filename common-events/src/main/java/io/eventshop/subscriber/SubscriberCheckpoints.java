@@ -88,6 +88,11 @@ final class SubscriberCheckpoints {
         });
     }
 
+    /** The category's checkpoint; empty when it has none (never initialised, or retired). */
+    Uni<Optional<Position>> find(String category) {
+        return store.inTransaction(tx -> load(tx, category, false));
+    }
+
     Uni<Position> load(String category) {
         return store.inTransaction(tx -> load(tx, category, false))
                 .map(found -> found.orElse(new Position(Checkpoint.START, false)));

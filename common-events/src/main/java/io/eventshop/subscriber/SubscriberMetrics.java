@@ -2,10 +2,12 @@ package io.eventshop.subscriber;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -28,8 +30,12 @@ final class SubscriberMetrics {
     private final Timer latency;
     private final AtomicLong lagEvents = new AtomicLong();
     private final AtomicLong lagMillis = new AtomicLong();
+    private final MeterRegistry registry;
+    private final String subscriber;
 
     SubscriberMetrics(MeterRegistry registry, String subscriber) {
+        this.registry = registry;
+        this.subscriber = subscriber;
         appliedLive = counter(registry, "eventshop.subscriber.applied", "Events applied", subscriber, "path", "live");
         appliedCatchUp = counter(registry, "eventshop.subscriber.applied", "Events applied", subscriber, "path", "catch-up");
         duplicates = counter(registry, "eventshop.subscriber.duplicates", "Events skipped as already applied", subscriber);
@@ -69,6 +75,17 @@ final class SubscriberMetrics {
         caughtUp.increment(outcome.applied() - outcome.repaired());
         gapsRepaired.increment(outcome.repaired());
         duplicates.increment(outcome.duplicates());
+    }
+
+    /**
+     * Takes this subscriber's meters out of the registry when it stops: a retired view generation's series
+     * would otherwise stay forever, and a gauge registered again under the same name would keep reading
+     * the stopped subscriber's values.
+     */
+    void remove() {
+        List<Meter> mine = registry.getMeters().stream().filter(meter -> subscriber.equals(meter.getId().getTag("subscriber"))
+                && meter.getId().getName().startsWith("eventshop.subscriber.")).toList();
+        mine.forEach(registry::remove);
     }
 
     void deadLettered() {

@@ -88,14 +88,16 @@ public class SubscriberRuntime {
      */
     public Uni<Void> retire(String name, List<String> categories) {
         stop(name);
-        return deleteQueues(name, categories)
-                .chain(() -> store.inTransaction(tx -> tx.connection()
-                        .preparedQuery("delete from event_store.subscriber_streams where subscriber = $1").execute(Tuple.of(name))
-                        .chain(() -> tx.connection().preparedQuery("delete from event_store.subscriber_checkpoints where subscriber = $1")
+        // State first: a replica still running this subscriber finds its checkpoints gone and stops,
+        // instead of declaring the queues again when their deletion cancels its consumers.
+        return store.inTransaction(tx -> tx.connection()
+                        .preparedQuery("delete from event_store.subscriber_checkpoints where subscriber = $1").execute(Tuple.of(name))
+                        .chain(() -> tx.connection().preparedQuery("delete from event_store.subscriber_streams where subscriber = $1")
                                 .execute(Tuple.of(name)))
                         .chain(() -> tx.connection().preparedQuery("delete from event_store.dead_letters where subscriber = $1")
                                 .execute(Tuple.of(name)))
-                        .replaceWithVoid()));
+                        .replaceWithVoid())
+                .chain(() -> deleteQueues(name, categories));
     }
 
     /**

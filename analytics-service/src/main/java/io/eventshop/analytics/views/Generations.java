@@ -96,23 +96,25 @@ public class Generations {
     }
 
     /**
-     * Makes a fresh live generation when there is none, or when the one there is lost tables or is of
-     * an older definition: that one is retired, and the new one fills itself from the store (queries
-     * answer 503 until it has). Returns the live generation.
+     * Makes a fresh live generation when there is none ({@code judged} empty), or in place of the live
+     * generation {@code judged} when it lost tables: that one is retired, and the new one fills itself
+     * from the store (queries answer 503 until it has). Returns the new generation, or empty when the
+     * registry no longer looks as judged (another replica acted first).
      */
-    Uni<Generation> replaceLive(AnalyticsView view, boolean replaceExisting) {
-        return store.inTransaction(tx -> tx.connection().preparedQuery(LOCK).execute(Tuple.of(view.name()))
+    Uni<Optional<Generation>> replaceLive(AnalyticsView view, Optional<Generation> judged) {
+        return store.inTransaction(tx -> lockView(tx, view)
                 .chain(() -> all(tx, view.name()))
                 .chain(generations -> {
                     Optional<Generation> live = withRole(generations, Generation.Role.LIVE);
-                    if (live.isPresent() && !replaceExisting) {
-                        return Uni.createFrom().item(live.get()); // another replica made it meanwhile
+                    if (!live.map(Generation::number).equals(judged.map(Generation::number))) {
+                        return Uni.createFrom().item(Optional.<Generation>empty());
                     }
                     Uni<Void> retired = live.isEmpty() ? Uni.createFrom().voidItem()
                             : retire(tx, live.get(), Generation.Role.RETIRED, null);
                     int number = next(generations);
                     return retired.chain(() -> create(tx, view, number, Generation.Role.LIVE, null))
-                            .call(created -> point(tx, view, created));
+                            .call(created -> point(tx, view, created))
+                            .map(Optional::of);
                 }));
     }
 
@@ -131,11 +133,36 @@ public class Generations {
                         return Uni.createFrom().failure(new RebuildRefused("view " + view.name()
                                 + " is still filling itself from the store for the first time; it needs no rebuild yet"));
                     }
-                    return tx.connection().preparedQuery("select count(*) from event_store.events where category = any($1::text[])")
-                            .execute(Tuple.of(view.categories().toArray(String[]::new)))
-                            .map(rows -> rows.iterator().next().getLong(0))
-                            .chain(total -> create(tx, view, next(generations), Generation.Role.SHADOW, total));
+                    if (live.get().definitionVersion() != view.version()) {
+                        return Uni.createFrom().failure(new RebuildRefused("view " + view.name() + " is being rebuilt for definition version "
+                                + view.version() + " already"));
+                    }
+                    return shadow(tx, view, generations);
                 }));
+    }
+
+    /**
+     * A new definition of a view (its version went up): a shadow generation of the new version replays
+     * the store while the old live copy keeps serving the replicas that still run the old code. Empty
+     * when there is a shadow already or the live copy is not older than {@code view}.
+     */
+    Uni<Optional<Generation>> upgrade(AnalyticsView view) {
+        return store.inTransaction(tx -> tx.connection().preparedQuery(LOCK).execute(Tuple.of(view.name()))
+                .chain(() -> all(tx, view.name()))
+                .chain(generations -> {
+                    boolean older = withRole(generations, Generation.Role.LIVE).map(g -> g.definitionVersion() < view.version()).orElse(false);
+                    if (!older || withRole(generations, Generation.Role.SHADOW).isPresent()) {
+                        return Uni.createFrom().item(Optional.<Generation>empty());
+                    }
+                    return shadow(tx, view, generations).map(Optional::of);
+                }));
+    }
+
+    private static Uni<Generation> shadow(StoreTransaction tx, AnalyticsView view, List<Generation> generations) {
+        return tx.connection().preparedQuery("select count(*) from event_store.events where category = any($1::text[])")
+                .execute(Tuple.of(view.categories().toArray(String[]::new)))
+                .map(rows -> rows.iterator().next().getLong(0))
+                .chain(total -> create(tx, view, next(generations), Generation.Role.SHADOW, total));
     }
 
     /** Refused: a rebuild is running already, or the view has not finished its first fill. */
@@ -153,28 +180,68 @@ public class Generations {
 
     /**
      * The switch-over, in one transaction: the shadow becomes live and the queries' relations point at
-     * it; the old live copy is retired (dropped later, once no replica still applies to it). Queries
-     * running meanwhile finish on the old copy; the next ones read the new one.
+     * it; the old live copy is retired (dropped later). Decided inside the transaction, with both copies'
+     * checkpoint rows locked: the shadow has finished replaying, has no open dead letter, and has read
+     * each category at least as far as the live copy. Queries running meanwhile finish on the old copy;
+     * the next ones read the new one. Returns whether it switched.
      */
     Uni<Boolean> switchOver(AnalyticsView view, Generation shadow, Generation live) {
-        return store.inTransaction(tx -> tx.connection().preparedQuery(LOCK).execute(Tuple.of(view.name()))
+        return store.inTransaction(tx -> lockView(tx, view)
                 .chain(() -> all(tx, view.name()))
                 .chain(generations -> {
                     if (!withRole(generations, Generation.Role.SHADOW).map(g -> g.number() == shadow.number()).orElse(false)
                             || !withRole(generations, Generation.Role.LIVE).map(g -> g.number() == live.number()).orElse(false)) {
                         return Uni.createFrom().item(false); // another replica switched, or the rebuild failed
                     }
-                    return retire(tx, live, Generation.Role.RETIRED, null)
-                            .chain(() -> tx.connection().preparedQuery("update analytics.view_generations set role = 'LIVE', ready = true,"
-                                    + " switched_at = now() where view = $1 and generation = $2").execute(Tuple.of(view.name(), shadow.number())))
-                            .chain(() -> point(tx, view, shadow))
-                            .replaceWith(true);
+                    return caughtUp(tx, view, shadow, live).chain(ready -> !ready ? Uni.createFrom().item(false)
+                            : retire(tx, live, Generation.Role.RETIRED, null)
+                                    .chain(() -> tx.connection().preparedQuery("update analytics.view_generations set role = 'LIVE',"
+                                            + " ready = true, switched_at = now() where view = $1 and generation = $2")
+                                            .execute(Tuple.of(view.name(), shadow.number())))
+                                    .chain(() -> point(tx, view, shadow))
+                                    .replaceWith(true));
                 }));
     }
 
-    /** A rebuild that cannot succeed: the live copy stays as it is. */
-    Uni<Void> fail(Generation shadow, String reason) {
-        return store.inTransaction(tx -> retire(tx, shadow, Generation.Role.FAILED, reason));
+    private static Uni<Boolean> caughtUp(StoreTransaction tx, AnalyticsView view, Generation shadow, Generation live) {
+        return tx.connection().preparedQuery("select subscriber, category, transaction_id::text::bigint, global_position, replaying"
+                        + " from event_store.subscriber_checkpoints where subscriber = any($1::text[]) order by subscriber, category for update")
+                .execute(Tuple.of(new String[] {live.subscriber(), shadow.subscriber()}))
+                .chain(rows -> {
+                    Map<String, Checkpoint> serving = new HashMap<>();
+                    Map<String, Checkpoint> rebuilt = new HashMap<>();
+                    boolean replaying = false;
+                    for (Row row : rows) {
+                        boolean isShadow = row.getString(0).equals(shadow.subscriber());
+                        (isShadow ? rebuilt : serving).put(row.getString(1), new Checkpoint(row.getLong(2), row.getLong(3)));
+                        replaying |= isShadow && row.getBoolean(4);
+                    }
+                    boolean level = !replaying && view.categories().stream().allMatch(category -> rebuilt.containsKey(category)
+                            && (!serving.containsKey(category) || !serving.get(category).isAfter(rebuilt.get(category))));
+                    if (!level) {
+                        return Uni.createFrom().item(false);
+                    }
+                    return tx.connection().preparedQuery("select count(*) from event_store.dead_letters where subscriber = $1 and status = 'OPEN'")
+                            .execute(Tuple.of(shadow.subscriber())).map(open -> open.iterator().next().getLong(0) == 0);
+                });
+    }
+
+    /** A rebuild that cannot succeed: the live copy stays as it is. Nothing happens if it is no longer the shadow. */
+    Uni<Boolean> fail(AnalyticsView view, Generation shadow, String reason) {
+        return store.inTransaction(tx -> tx.connection().preparedQuery(LOCK).execute(Tuple.of(view.name()))
+                .chain(() -> tx.connection().preparedQuery("update analytics.view_generations set role = 'FAILED', retired_at = now(),"
+                        + " error = $3 where view = $1 and generation = $2 and role = 'SHADOW'")
+                        .execute(Tuple.of(shadow.view(), shadow.number(), reason)))
+                .map(rows -> rows.rowCount() == 1));
+    }
+
+    /** Whether the queries' relations of the view exist (someone may have dropped one); re-made if not. */
+    Uni<Boolean> ensurePointed(AnalyticsView view, Generation live) {
+        return store.inTransaction(tx -> tx.connection()
+                .preparedQuery("select count(*) from pg_views where schemaname = 'analytics' and viewname = any($1::text[])")
+                .execute(Tuple.of(relations(view).stream().map(r -> r.substring("analytics.".length())).toArray(String[]::new)))
+                .chain(rows -> rows.iterator().next().getLong(0) == view.tables().size() ? Uni.createFrom().item(true)
+                        : lockView(tx, view).chain(() -> point(tx, view, live)).replaceWith(false)));
     }
 
     Uni<Void> dropped(Generation generation) {
@@ -235,12 +302,6 @@ public class Generations {
                 }));
     }
 
-    Uni<Long> openDeadLetters(String subscriber) {
-        return store.inTransaction(tx -> tx.connection()
-                .preparedQuery("select count(*) from event_store.dead_letters where subscriber = $1 and status = 'OPEN'")
-                .execute(Tuple.of(subscriber)).map(rows -> rows.iterator().next().getLong(0)));
-    }
-
     Uni<Optional<String>> firstDeadLetter(String subscriber) {
         return store.inTransaction(tx -> tx.connection()
                 .preparedQuery("select id, stream_id, stream_version, reason from event_store.dead_letters"
@@ -290,6 +351,29 @@ public class Generations {
         }
         return Multi.createFrom().iterable(ddl).onItem().transformToUniAndConcatenate(statement -> tx.connection().query(statement).execute())
                 .collect().last().replaceWithVoid();
+    }
+
+    private static List<String> relations(AnalyticsView view) {
+        return view.tables().stream().map(table -> "analytics." + view.name() + "_" + table).toList();
+    }
+
+    // The view's advisory lock, then its query relations in ACCESS EXCLUSIVE mode, before this transaction
+    // writes anything: waiting for running queries while holding a transaction id would hold back the
+    // store's horizon, and with it every reader of the store (DESIGN.md, Hard cases). If the queries do
+    // not finish within the lock timeout, the supervisor tries again at its next pass.
+    private static Uni<Void> lockView(StoreTransaction tx, AnalyticsView view) {
+        return tx.connection().preparedQuery(LOCK).execute(Tuple.of(view.name()))
+                .chain(() -> tx.connection().query("set local lock_timeout = '5s'").execute())
+                .chain(() -> tx.connection().preparedQuery("select 'analytics.' || viewname from pg_views"
+                        + " where schemaname = 'analytics' and viewname = any($1::text[]) order by viewname")
+                        .execute(Tuple.of(relations(view).stream().map(r -> r.substring("analytics.".length())).toArray(String[]::new))))
+                .chain(rows -> {
+                    List<String> existing = new ArrayList<>();
+                    rows.forEach(row -> existing.add(row.getString(0)));
+                    return existing.isEmpty() ? Uni.createFrom().voidItem()
+                            : tx.connection().query("lock table " + String.join(", ", existing) + " in access exclusive mode").execute()
+                                    .replaceWithVoid();
+                });
     }
 
     private static Uni<Void> retire(StoreTransaction tx, Generation generation, Generation.Role role, String error) {

@@ -17,7 +17,8 @@ import java.util.List;
 @ApplicationScoped
 public class LiveViews {
 
-    private static final String LIVE = "select g.generation, g.ready from analytics.view_generations g where g.view = $1 and g.role = 'LIVE'";
+    private static final String LIVE = "select g.generation, g.ready, g.definition_version from analytics.view_generations g"
+            + " where g.view = $1 and g.role = 'LIVE'";
     // Settled: below the horizon, so no transaction can still commit an event at or before it. Applied:
     // no event of the view's categories lies between the live copy's checkpoint and the position.
     private static final String APPLIED_UP_TO = "select $2::bigint::text::xid8 < pg_snapshot_xmin(pg_current_snapshot()),"
@@ -34,11 +35,18 @@ public class LiveViews {
     }
 
     public Uni<Void> check(String view, AsOf asOf) {
-        if (supervisor.view(view).isEmpty()) {
+        int version = supervisor.view(view).map(AnalyticsView::version).orElse(-1);
+        if (version < 0) {
             return Uni.createFrom().failure(ProblemException.notFound("the analytics view " + view
                     + " is not enabled in this service (eventshop.analytics.views)"));
         }
         return store.inTransaction(tx -> tx.connection().preparedQuery(LIVE).execute(Tuple.of(view)).chain(rows -> {
+            if (rows.size() > 0 && rows.iterator().next().getInteger(2) != version) {
+                // A rolling upgrade: the live copy was built by another release's definition of the view.
+                return Uni.createFrom().failure(new ProblemException(503, "view-version", "View not ready",
+                        "the analytics view " + view + " is kept in definition version " + rows.iterator().next().getInteger(2)
+                                + " and this replica answers for version " + version + "; ask again in a moment", List.of()));
+            }
             if (rows.size() == 0 || !rows.iterator().next().getBoolean(1)) {
                 return Uni.createFrom().failure(new ProblemException(503, "view-filling", "View not ready",
                         "the analytics view " + view + " is filling itself from the store; ask again in a moment"

@@ -127,37 +127,50 @@ public class ViewSupervisor {
     }
 
     private void supervise(AnalyticsView view) {
-        if (cleanedOrphans.add(view.name())) {
+        if (!cleanedOrphans.contains(view.name())) {
             cleanOrphans(view);
+            cleanedOrphans.add(view.name());
         }
         List<Generation> all = await(generations.all(view.name()));
-        Optional<Generation> live = Generations.withRole(all, Generation.Role.LIVE);
-        String replace = live.isEmpty() ? "is new: it fills itself from the store"
-                : live.get().definitionVersion() != view.version()
-                        ? "changed (version " + live.get().definitionVersion() + " → " + view.version() + "): a new copy fills itself from the store"
-                        : !await(generations.intact(view, live.get())) ? "lost tables: a new copy fills itself from the store" : null;
-        if (replace != null) {
-            Generation made = await(generations.replaceLive(view, live.isPresent()));
-            made(made);
-            LOG.infof("analytics view %s %s (generation %d)", view.name(), replace, made.number());
+        Optional<Generation> judged = Generations.withRole(all, Generation.Role.LIVE);
+        if (judged.isEmpty() || judged.get().definitionVersion() == view.version() && !await(generations.intact(view, judged.get()))) {
+            Optional<Generation> made = await(generations.replaceLive(view, judged));
+            made.ifPresent(generation -> {
+                made(generation);
+                LOG.infof("analytics view %s %s (generation %d)", view.name(), judged.isEmpty() ? "is new: it fills itself from the store"
+                        : "lost tables: a new copy fills itself from the store", generation.number());
+            });
             all = await(generations.all(view.name()));
-            live = Generations.withRole(all, Generation.Role.LIVE);
+        } else if (judged.get().definitionVersion() < view.version()) {
+            Optional<Generation> made = await(generations.upgrade(view));
+            made.ifPresent(generation -> {
+                made(generation);
+                LOG.infof("analytics view %s changed (definition version %d → %d): generation %d replays the store beside the live one",
+                        view.name(), judged.get().definitionVersion(), view.version(), generation.number());
+            });
+            all = await(generations.all(view.name()));
+        } else if (judged.get().definitionVersion() == view.version() && !await(generations.ensurePointed(view, judged.get()))) {
+            LOG.infof("analytics view %s: its query relations were missing; made again over generation %d", view.name(), judged.get().number());
         }
+        Optional<Generation> live = Generations.withRole(all, Generation.Role.LIVE);
         Optional<Generation> shadow = Generations.withRole(all, Generation.Role.SHADOW);
-        runOnly(view, live, shadow);
+        // Only generations of this code's definition run here: a newer or older release's copy is its own.
+        Optional<Generation> ownLive = live.filter(g -> g.definitionVersion() == view.version());
+        Optional<Generation> ownShadow = shadow.filter(g -> g.definitionVersion() == view.version());
+        runOnly(view, ownLive, ownShadow);
 
-        if (live.isPresent() && !live.get().ready() && isLive(live.get())) {
-            await(generations.markReady(live.get()));
-            LOG.infof("analytics view %s is filled from the store and answers queries (generation %d)", view.name(), live.get().number());
+        if (ownLive.isPresent() && !ownLive.get().ready() && isLive(ownLive.get())) {
+            await(generations.markReady(ownLive.get()));
+            LOG.infof("analytics view %s is filled from the store and answers queries (generation %d)", view.name(), ownLive.get().number());
         }
-        for (Generation filling : java.util.stream.Stream.concat(live.stream(), shadow.stream()).toList()) {
+        for (Generation filling : java.util.stream.Stream.concat(ownLive.stream(), ownShadow.stream()).toList()) {
             List<String> done = await(generations.maintain(filling));
             if (!done.isEmpty()) {
                 LOG.debugf("analytics view %s: %s", view.name(), done);
             }
         }
-        if (shadow.isPresent() && live.isPresent()) {
-            advanceRebuild(view, shadow.get(), live.get());
+        if (ownShadow.isPresent() && live.isPresent()) {
+            advanceRebuild(view, ownShadow.get(), live.get());
         }
         dropRetired(view, all);
     }
@@ -189,25 +202,20 @@ public class ViewSupervisor {
         return runtime.named(generation.subscriber()).map(s -> s.state() == Subscriber.State.LIVE).orElse(false);
     }
 
+    // A shadow that dead-lettered an event fails; one that replayed and consumes live is offered the
+    // switch, which checks, inside its transaction, that it is level with the live copy.
     private void advanceRebuild(AnalyticsView view, Generation shadow, Generation live) {
         Optional<String> deadLetter = await(generations.firstDeadLetter(shadow.subscriber()));
         if (deadLetter.isPresent()) {
             String reason = "the rebuild met an event it could not apply, " + deadLetter.get();
-            await(generations.fail(shadow, reason));
-            LOG.warnf("analytics view %s: rebuild (generation %d) failed; the live copy (generation %d) stays: %s", view.name(),
-                    shadow.number(), live.number(), reason);
-            runtime.stop(shadow.subscriber());
+            if (await(generations.fail(view, shadow, reason))) {
+                LOG.warnf("analytics view %s: rebuild (generation %d) failed; the live copy (generation %d) stays: %s", view.name(),
+                        shadow.number(), live.number(), reason);
+                runtime.stop(shadow.subscriber());
+            }
             return;
         }
-        if (!isLive(shadow)) {
-            return;
-        }
-        Generations.Progress rebuilt = await(generations.progress(shadow.subscriber()));
-        Generations.Progress serving = await(generations.progress(live.subscriber()));
-        boolean caughtUp = !rebuilt.replaying() && view.categories().stream().allMatch(category ->
-                rebuilt.checkpoints().containsKey(category) && (!serving.checkpoints().containsKey(category)
-                        || !serving.checkpoints().get(category).isAfter(rebuilt.checkpoints().get(category))));
-        if (caughtUp && await(generations.switchOver(view, shadow, live))) {
+        if (isLive(shadow) && await(generations.switchOver(view, shadow, live))) {
             LOG.infof("analytics view %s: rebuild finished, generation %d is live; generation %d is retired", view.name(), shadow.number(),
                     live.number());
             runtime.stop(live.subscriber());
