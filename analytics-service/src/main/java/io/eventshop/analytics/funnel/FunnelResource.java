@@ -2,19 +2,18 @@ package io.eventshop.analytics.funnel;
 
 import io.eventshop.analytics.timetravel.AsOf;
 import io.eventshop.analytics.timetravel.AsOfDoc;
-import io.eventshop.analytics.views.LiveViews;
+import io.eventshop.analytics.views.ViewQueries;
 import io.eventshop.problem.Problem;
-import io.eventshop.store.EventStore;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import java.util.List;
 import java.util.stream.Collectors;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -39,12 +38,10 @@ public class FunnelResource {
             Double rejectionRate, Double cancellationRate) {
     }
 
-    private final EventStore store;
-    private final LiveViews live;
+    private final ViewQueries views;
 
-    FunnelResource(EventStore store, LiveViews live) {
-        this.store = store;
-        this.live = live;
+    FunnelResource(ViewQueries views) {
+        this.views = views;
     }
 
     @GET
@@ -58,13 +55,12 @@ public class FunnelResource {
         AsOf asOf = AsOf.parse(asOfText);
         String sql = "select " + FunnelView.STAGES.stream().map(stage -> "count(*) filter (where " + asOf.reached(stage) + ")")
                 .collect(Collectors.joining(", ")) + " from analytics.funnel_orders";
-        return live.check(FunnelView.NAME, asOf).chain(() -> store.inTransaction(tx -> tx.connection().preparedQuery(sql)
-                .execute(Tuple.from(asOf.params())).map(rows -> {
-                    Row row = rows.iterator().next();
-                    long placed = row.getLong(0);
-                    return new Funnel(asOf.describe(), placed, row.getLong(1), row.getLong(2), row.getLong(3),
-                            rate(row.getLong(1), placed), rate(row.getLong(2), placed), rate(row.getLong(3), placed));
-                })));
+        return views.ask(FunnelView.NAME, asOf, sql, List.of(), rows -> {
+            Row row = rows.iterator().next();
+            long placed = row.getLong(0);
+            return new Funnel(asOf.describe(), placed, row.getLong(1), row.getLong(2), row.getLong(3),
+                    rate(row.getLong(1), placed), rate(row.getLong(2), placed), rate(row.getLong(3), placed));
+        });
     }
 
     private static Double rate(long part, long placed) {

@@ -2,13 +2,11 @@ package io.eventshop.analytics.rejections;
 
 import io.eventshop.analytics.timetravel.AsOf;
 import io.eventshop.analytics.timetravel.AsOfDoc;
-import io.eventshop.analytics.views.LiveViews;
+import io.eventshop.analytics.views.ViewQueries;
 import io.eventshop.problem.Problem;
-import io.eventshop.store.EventStore;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -44,12 +42,10 @@ public class RejectionsResource {
     public record Rejections(String asOf, List<ReasonRejections> byReason, List<SkuRejections> bySku) {
     }
 
-    private final EventStore store;
-    private final LiveViews live;
+    private final ViewQueries views;
 
-    RejectionsResource(EventStore store, LiveViews live) {
-        this.store = store;
-        this.live = live;
+    RejectionsResource(ViewQueries views) {
+        this.views = views;
     }
 
     @GET
@@ -65,18 +61,17 @@ public class RejectionsResource {
         String sql = "select reason, sku, count(distinct order_id), sum(requested)::bigint, grouping(sku)"
                 + " from analytics.rejections_lines where " + asOf.reached("")
                 + " group by grouping sets ((reason), (reason, sku)) order by reason, sku nulls first";
-        return live.check(RejectionsView.NAME, asOf).chain(() -> store.inTransaction(tx -> tx.connection().preparedQuery(sql)
-                .execute(Tuple.from(asOf.params())).map(rows -> {
-                    List<ReasonRejections> perReason = new ArrayList<>();
-                    List<SkuRejections> perSku = new ArrayList<>();
-                    for (Row row : rows) {
-                        if (row.getInteger(4) == 1) {
-                            perReason.add(new ReasonRejections(row.getString(0), row.getLong(2)));
-                        } else {
-                            perSku.add(new SkuRejections(row.getString(0), row.getString(1), row.getLong(2), row.getLong(3)));
-                        }
-                    }
-                    return new Rejections(asOf.describe(), perReason, perSku);
-                })));
+        return views.ask(RejectionsView.NAME, asOf, sql, List.of(), rows -> {
+            List<ReasonRejections> perReason = new ArrayList<>();
+            List<SkuRejections> perSku = new ArrayList<>();
+            for (Row row : rows) {
+                if (row.getInteger(4) == 1) {
+                    perReason.add(new ReasonRejections(row.getString(0), row.getLong(2)));
+                } else {
+                    perSku.add(new SkuRejections(row.getString(0), row.getString(1), row.getLong(2), row.getLong(3)));
+                }
+            }
+            return new Rejections(asOf.describe(), perReason, perSku);
+        });
     }
 }

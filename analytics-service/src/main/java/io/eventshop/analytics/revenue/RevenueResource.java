@@ -2,14 +2,12 @@ package io.eventshop.analytics.revenue;
 
 import io.eventshop.analytics.timetravel.AsOf;
 import io.eventshop.analytics.timetravel.AsOfDoc;
-import io.eventshop.analytics.views.LiveViews;
+import io.eventshop.analytics.views.ViewQueries;
 import io.eventshop.events.Money;
 import io.eventshop.problem.Problem;
 import io.eventshop.problem.ProblemException;
-import io.eventshop.store.EventStore;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -44,12 +42,10 @@ public class RevenueResource {
     public record Revenue(String asOf, String bucket, OffsetDateTime from, OffsetDateTime to, List<Bucket> buckets) {
     }
 
-    private final EventStore store;
-    private final LiveViews live;
+    private final ViewQueries views;
 
-    RevenueResource(EventStore store, LiveViews live) {
-        this.store = store;
-        this.live = live;
+    RevenueResource(ViewQueries views) {
+        this.views = views;
     }
 
     @GET
@@ -83,17 +79,12 @@ public class RevenueResource {
                 + " from analytics.revenue_entries where " + asOf.reached("")
                 + " and at >= coalesce($" + (next + 1) + "::timestamptz, '-infinity') and at < coalesce($" + (next + 2) + "::timestamptz, 'infinity')"
                 + " group by 1, 2 order by 1, 2";
-        List<Object> params = new ArrayList<>(asOf.params());
-        params.add(bucket);
-        params.add(from);
-        params.add(to);
-        return live.check(RevenueView.NAME, asOf).chain(() -> store.inTransaction(tx -> tx.connection().preparedQuery(sql)
-                .execute(Tuple.from(params)).map(rows -> {
-                    List<Bucket> buckets = new ArrayList<>();
-                    rows.forEach(row -> buckets.add(new Bucket(row.getOffsetDateTime(0).withOffsetSameInstant(ZoneOffset.UTC),
-                            Money.of(row.getLong(2), row.getString(1)), row.getLong(3), row.getLong(4))));
-                    return new Revenue(asOf.describe(), bucket, from, to, buckets);
-                })));
+        return views.ask(RevenueView.NAME, asOf, sql, java.util.Arrays.asList(bucket, from, to), rows -> {
+            List<Bucket> buckets = new ArrayList<>();
+            rows.forEach(row -> buckets.add(new Bucket(row.getOffsetDateTime(0).withOffsetSameInstant(ZoneOffset.UTC),
+                    Money.of(row.getLong(2), row.getString(1)), row.getLong(3), row.getLong(4))));
+            return new Revenue(asOf.describe(), bucket, from, to, buckets);
+        });
     }
 
     private static OffsetDateTime time(String name, String text, List<Problem.FieldError> errors) {

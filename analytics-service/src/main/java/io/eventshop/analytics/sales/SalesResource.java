@@ -2,13 +2,11 @@ package io.eventshop.analytics.sales;
 
 import io.eventshop.analytics.timetravel.AsOf;
 import io.eventshop.analytics.timetravel.AsOfDoc;
-import io.eventshop.analytics.views.LiveViews;
+import io.eventshop.analytics.views.ViewQueries;
 import io.eventshop.events.Money;
 import io.eventshop.problem.Problem;
-import io.eventshop.store.EventStore;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -39,12 +37,10 @@ public class SalesResource {
     public record Sales(String asOf, List<ProductSales> products) {
     }
 
-    private final EventStore store;
-    private final LiveViews live;
+    private final ViewQueries views;
 
-    SalesResource(EventStore store, LiveViews live) {
-        this.store = store;
-        this.live = live;
+    SalesResource(ViewQueries views) {
+        this.views = views;
     }
 
     @GET
@@ -61,12 +57,11 @@ public class SalesResource {
                 + " sum(quantity)::bigint as units, sum(amount)::bigint as revenue, count(*) as orders from analytics.sales_lines"
                 + " where " + asOf.reached("confirmed") + " and not coalesce(" + asOf.reached("cancelled") + ", false)"
                 + " group by sku, currency) t left join analytics.sales_products p on p.sku = t.sku order by t.sku, t.currency";
-        return live.check(SalesView.NAME, asOf).chain(() -> store.inTransaction(tx -> tx.connection().preparedQuery(sql)
-                .execute(Tuple.from(asOf.params())).map(rows -> {
-                    List<ProductSales> products = new ArrayList<>();
-                    rows.forEach(row -> products.add(new ProductSales(row.getString(0), row.getString(1), row.getLong(3),
-                            Money.of(row.getLong(4), row.getString(2)), row.getLong(5))));
-                    return new Sales(asOf.describe(), products);
-                })));
+        return views.ask(SalesView.NAME, asOf, sql, List.of(), rows -> {
+            List<ProductSales> products = new ArrayList<>();
+            rows.forEach(row -> products.add(new ProductSales(row.getString(0), row.getString(1), row.getLong(3),
+                    Money.of(row.getLong(4), row.getString(2)), row.getLong(5))));
+            return new Sales(asOf.describe(), products);
+        });
     }
 }

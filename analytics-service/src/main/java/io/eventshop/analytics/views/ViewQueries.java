@@ -3,19 +3,25 @@ package io.eventshop.analytics.views;
 import io.eventshop.analytics.timetravel.AsOf;
 import io.eventshop.problem.ProblemException;
 import io.eventshop.store.EventStore;
+import io.eventshop.store.StoreTransaction;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
- * What a query checks before it reads a view: that the view is enabled here (404), that it has a live copy that finished filling
- * itself (503 otherwise: no half-built answers), and for {@code asOf} a store position, that the position
- * is settled and the view has applied everything up to it (409 otherwise: ask again in a moment).
+ * Runs a question against a view's live copy, in one transaction, after checking that the view can
+ * answer it: the view is enabled here (404), has a live copy of this replica's definition that finished
+ * filling itself (503 otherwise: no half-built answers), and for {@code asOf} a store position, that
+ * the position is settled and the view has applied everything up to it (409 otherwise: ask again in a
+ * moment).
  */
 @ApplicationScoped
-public class LiveViews {
+public class ViewQueries {
 
     private static final String LIVE = "select g.generation, g.ready, g.definition_version from analytics.view_generations g"
             + " where g.view = $1 and g.role = 'LIVE'";
@@ -29,18 +35,26 @@ public class LiveViews {
     private final EventStore store;
     private final ViewSupervisor supervisor;
 
-    LiveViews(EventStore store, ViewSupervisor supervisor) {
+    ViewQueries(EventStore store, ViewSupervisor supervisor) {
         this.store = store;
         this.supervisor = supervisor;
     }
 
-    public Uni<Void> check(String view, AsOf asOf) {
+    /** {@code sql} takes {@code asOf}'s parameters first, then {@code more}. */
+    public <T> Uni<T> ask(String view, AsOf asOf, String sql, List<Object> more, Function<RowSet<Row>, T> answer) {
+        List<Object> params = new ArrayList<>(asOf.params());
+        params.addAll(more);
+        return store.inTransaction(tx -> check(tx, view, asOf)
+                .chain(() -> tx.connection().preparedQuery(sql).execute(Tuple.from(params)).map(answer)));
+    }
+
+    private Uni<Void> check(StoreTransaction tx, String view, AsOf asOf) {
         int version = supervisor.view(view).map(AnalyticsView::version).orElse(-1);
         if (version < 0) {
             return Uni.createFrom().failure(ProblemException.notFound("the analytics view " + view
                     + " is not enabled in this service (eventshop.analytics.views)"));
         }
-        return store.inTransaction(tx -> tx.connection().preparedQuery(LIVE).execute(Tuple.of(view)).chain(rows -> {
+        return tx.connection().preparedQuery(LIVE).execute(Tuple.of(view)).chain(rows -> {
             if (rows.size() > 0 && rows.iterator().next().getInteger(2) != version) {
                 // A rolling upgrade: the live copy was built by another release's definition of the view.
                 return Uni.createFrom().failure(new ProblemException(503, "view-version", "View not ready",
@@ -71,6 +85,6 @@ public class LiveViews {
                         return null;
                     })
                     .replaceWithVoid();
-        }));
+        });
     }
 }
