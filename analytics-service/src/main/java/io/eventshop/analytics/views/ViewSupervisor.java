@@ -237,7 +237,6 @@ public class ViewSupervisor {
     // A registry that was lost (its schema dropped) leaves subscribers and schemas no row names.
     private void cleanOrphans(AnalyticsView view) {
         for (String orphan : await(generations.orphanSubscribers(view.name()))) {
-            runtime.stop(orphan);
             await(runtime.retire(orphan, view.categories()));
             LOG.infof("analytics view %s: removed subscriber %s, which no generation names", view.name(), orphan);
         }
