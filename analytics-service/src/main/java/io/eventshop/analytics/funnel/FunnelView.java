@@ -2,7 +2,6 @@ package io.eventshop.analytics.funnel;
 
 import io.eventshop.analytics.views.AnalyticsView;
 import io.eventshop.analytics.views.Facts;
-import io.eventshop.events.DomainEvent;
 import io.eventshop.events.order.OrderCancelled;
 import io.eventshop.events.order.OrderConfirmed;
 import io.eventshop.events.order.OrderEvent;
@@ -17,34 +16,15 @@ import java.util.UUID;
 
 /** The order funnel: one row per order with when (and where in the store) it was placed, confirmed, rejected and cancelled. */
 @ApplicationScoped
-public class FunnelView implements AnalyticsView {
+public class FunnelView extends AnalyticsView {
 
     public static final String NAME = "funnel";
     static final List<String> STAGES = List.of("placed", "confirmed", "rejected", "cancelled");
 
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public int version() {
-        return 1;
-    }
-
-    @Override
-    public List<String> categories() {
-        return List.of(OrderEvent.CATEGORY);
-    }
-
-    @Override
-    public List<Class<? extends DomainEvent>> handles() {
-        return List.of(OrderPlaced.class, OrderConfirmed.class, OrderRejected.class, OrderCancelled.class);
-    }
-
-    @Override
-    public List<String> tables() {
-        return List.of("orders");
+    public FunnelView() {
+        super(NAME, 1, List.of(OrderEvent.CATEGORY),
+                List.of(OrderPlaced.class, OrderConfirmed.class, OrderRejected.class, OrderCancelled.class),
+                List.of("orders"));
     }
 
     @Override

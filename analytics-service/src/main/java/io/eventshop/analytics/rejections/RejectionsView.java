@@ -2,7 +2,6 @@ package io.eventshop.analytics.rejections;
 
 import io.eventshop.analytics.views.AnalyticsView;
 import io.eventshop.analytics.views.Facts;
-import io.eventshop.events.DomainEvent;
 import io.eventshop.events.order.OrderEvent;
 import io.eventshop.events.order.OrderRejected;
 import io.eventshop.events.reservation.LineRejection;
@@ -20,33 +19,14 @@ import java.util.UUID;
 
 /** Why orders were rejected: one row per rejected line (reason, sku, requested, available), from OrderRejected. */
 @ApplicationScoped
-public class RejectionsView implements AnalyticsView {
+public class RejectionsView extends AnalyticsView {
 
     public static final String NAME = "rejections";
 
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public int version() {
-        return 1;
-    }
-
-    @Override
-    public List<String> categories() {
-        return List.of(OrderEvent.CATEGORY);
-    }
-
-    @Override
-    public List<Class<? extends DomainEvent>> handles() {
-        return List.of(OrderRejected.class);
-    }
-
-    @Override
-    public List<String> tables() {
-        return List.of("lines");
+    public RejectionsView() {
+        super(NAME, 1, List.of(OrderEvent.CATEGORY),
+                List.of(OrderRejected.class),
+                List.of("lines"));
     }
 
     @Override

@@ -2,7 +2,6 @@ package io.eventshop.analytics.revenue;
 
 import io.eventshop.analytics.views.AnalyticsView;
 import io.eventshop.analytics.views.Facts;
-import io.eventshop.events.DomainEvent;
 import io.eventshop.events.order.OrderCancelled;
 import io.eventshop.events.order.OrderConfirmed;
 import io.eventshop.events.order.OrderEvent;
@@ -22,33 +21,14 @@ import java.util.UUID;
  * confirmed books nothing.
  */
 @ApplicationScoped
-public class RevenueView implements AnalyticsView {
+public class RevenueView extends AnalyticsView {
 
     public static final String NAME = "revenue";
 
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public int version() {
-        return 1;
-    }
-
-    @Override
-    public List<String> categories() {
-        return List.of(OrderEvent.CATEGORY);
-    }
-
-    @Override
-    public List<Class<? extends DomainEvent>> handles() {
-        return List.of(OrderPlaced.class, OrderConfirmed.class, OrderCancelled.class);
-    }
-
-    @Override
-    public List<String> tables() {
-        return List.of("orders", "entries");
+    public RevenueView() {
+        super(NAME, 1, List.of(OrderEvent.CATEGORY),
+                List.of(OrderPlaced.class, OrderConfirmed.class, OrderCancelled.class),
+                List.of("orders", "entries"));
     }
 
     @Override

@@ -2,7 +2,6 @@ package io.eventshop.analytics.sales;
 
 import io.eventshop.analytics.views.AnalyticsView;
 import io.eventshop.analytics.views.Facts;
-import io.eventshop.events.DomainEvent;
 import io.eventshop.events.order.OrderCancelled;
 import io.eventshop.events.order.OrderConfirmed;
 import io.eventshop.events.order.OrderEvent;
@@ -25,33 +24,14 @@ import java.util.UUID;
  * order was confirmed and cancelled; product names from ProductAdded.
  */
 @ApplicationScoped
-public class SalesView implements AnalyticsView {
+public class SalesView extends AnalyticsView {
 
     public static final String NAME = "sales";
 
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public int version() {
-        return 1;
-    }
-
-    @Override
-    public List<String> categories() {
-        return List.of(OrderEvent.CATEGORY, ProductEvent.CATEGORY);
-    }
-
-    @Override
-    public List<Class<? extends DomainEvent>> handles() {
-        return List.of(ProductAdded.class, OrderPlaced.class, OrderConfirmed.class, OrderCancelled.class);
-    }
-
-    @Override
-    public List<String> tables() {
-        return List.of("lines", "products");
+    public SalesView() {
+        super(NAME, 1, List.of(OrderEvent.CATEGORY, ProductEvent.CATEGORY),
+                List.of(ProductAdded.class, OrderPlaced.class, OrderConfirmed.class, OrderCancelled.class),
+                List.of("lines", "products"));
     }
 
     @Override
