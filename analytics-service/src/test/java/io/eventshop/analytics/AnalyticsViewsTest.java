@@ -251,8 +251,7 @@ class AnalyticsViewsTest {
 
     private static List<String> tableRows(String view) throws Exception {
         List<String> all = new ArrayList<>();
-        try (var connection = java.sql.DriverManager.getConnection(io.eventshop.testing.LocalPostgres.jdbcUrl(FreshAnalyticsDatabase.NAME),
-                io.eventshop.testing.LocalPostgres.USER, io.eventshop.testing.LocalPostgres.PASSWORD);
+        try (var connection = db();
              var sql = connection.createStatement();
              var tables = sql.executeQuery("select viewname from pg_views where schemaname = 'analytics' and viewname like '" + view
                      + "\\_%' order by viewname")) {
@@ -272,8 +271,7 @@ class AnalyticsViewsTest {
     }
 
     private static String liveSchema(String view) throws Exception {
-        try (var connection = java.sql.DriverManager.getConnection(io.eventshop.testing.LocalPostgres.jdbcUrl(FreshAnalyticsDatabase.NAME),
-                io.eventshop.testing.LocalPostgres.USER, io.eventshop.testing.LocalPostgres.PASSWORD);
+        try (var connection = db();
              var sql = connection.createStatement();
              var row = sql.executeQuery("select 'analytics_' || view || '_g' || generation from analytics.view_generations"
                      + " where view = '" + view + "' and role = 'LIVE' and ready")) {
@@ -281,9 +279,13 @@ class AnalyticsViewsTest {
         }
     }
 
-    private static void executeSql(String statement) throws Exception {
-        try (var connection = java.sql.DriverManager.getConnection(io.eventshop.testing.LocalPostgres.jdbcUrl(FreshAnalyticsDatabase.NAME),
+    private static java.sql.Connection db() throws java.sql.SQLException {
+        return java.sql.DriverManager.getConnection(io.eventshop.testing.LocalPostgres.jdbcUrl(FreshAnalyticsDatabase.NAME),
                 io.eventshop.testing.LocalPostgres.USER, io.eventshop.testing.LocalPostgres.PASSWORD);
+    }
+
+    private static void executeSql(String statement) throws Exception {
+        try (var connection = db();
              var sql = connection.createStatement()) {
             sql.execute(statement);
         }

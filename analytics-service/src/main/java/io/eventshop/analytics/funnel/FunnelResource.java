@@ -3,7 +3,6 @@ package io.eventshop.analytics.funnel;
 import io.eventshop.analytics.timetravel.AsOf;
 import io.eventshop.analytics.timetravel.AsOfDoc;
 import io.eventshop.analytics.views.ViewQueries;
-import io.eventshop.problem.Problem;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
@@ -16,9 +15,7 @@ import jakarta.ws.rs.core.MediaType;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
-import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** {@code GET /analytics/funnel}: how many orders were placed, confirmed, rejected and cancelled, and the rates. */
@@ -45,11 +42,6 @@ public class FunnelResource {
     }
 
     @GET
-    @APIResponse(responseCode = "200", description = "The answer, as of now or asOf")
-    @APIResponse(responseCode = "409", description = "asOf names a store position the view has not applied yet, or one not settled in"
-            + " the store yet; ask again in a moment", content = @Content(mediaType = Problem.MEDIA_TYPE))
-    @APIResponse(responseCode = "503", description = "The view is filling itself from the store for the first time; ask again in a moment",
-            content = @Content(mediaType = Problem.MEDIA_TYPE))
     @Operation(summary = "Orders placed, confirmed, rejected and cancelled, with the rates against placed")
     public Uni<Funnel> funnel(@QueryParam("asOf") @Parameter(description = AsOfDoc.TEXT) String asOfText) {
         AsOf asOf = AsOf.parse(asOfText);

@@ -3,7 +3,6 @@ package io.eventshop.analytics.rejections;
 import io.eventshop.analytics.timetravel.AsOf;
 import io.eventshop.analytics.timetravel.AsOfDoc;
 import io.eventshop.analytics.views.ViewQueries;
-import io.eventshop.problem.Problem;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
@@ -16,9 +15,7 @@ import jakarta.ws.rs.core.MediaType;
 import java.util.ArrayList;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
-import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** {@code GET /analytics/rejections}: why orders were rejected, per reason and per reason and sku. */
@@ -49,11 +46,6 @@ public class RejectionsResource {
     }
 
     @GET
-    @APIResponse(responseCode = "200", description = "The answer, as of now or asOf")
-    @APIResponse(responseCode = "409", description = "asOf names a store position the view has not applied yet, or one not settled in"
-            + " the store yet; ask again in a moment", content = @Content(mediaType = Problem.MEDIA_TYPE))
-    @APIResponse(responseCode = "503", description = "The view is filling itself from the store for the first time; ask again in a moment",
-            content = @Content(mediaType = Problem.MEDIA_TYPE))
     @Operation(summary = "Rejected orders per reason (UNKNOWN_SKU, INSUFFICIENT_STOCK) and per reason and sku")
     public Uni<Rejections> rejections(@QueryParam("asOf") @Parameter(description = AsOfDoc.TEXT) String asOfText) {
         AsOf asOf = AsOf.parse(asOfText);

@@ -21,9 +21,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
-import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** {@code GET /analytics/revenue}: revenue per hour or day bucket (UTC) and currency, between from and to. */
@@ -49,11 +47,6 @@ public class RevenueResource {
     }
 
     @GET
-    @APIResponse(responseCode = "200", description = "The answer, as of now or asOf")
-    @APIResponse(responseCode = "409", description = "asOf names a store position the view has not applied yet, or one not settled in"
-            + " the store yet; ask again in a moment", content = @Content(mediaType = Problem.MEDIA_TYPE))
-    @APIResponse(responseCode = "503", description = "The view is filling itself from the store for the first time; ask again in a moment",
-            content = @Content(mediaType = Problem.MEDIA_TYPE))
     @Operation(summary = "Revenue per hour or day (UTC buckets) and currency, in [from, to); empty buckets are left out")
     public Uni<Revenue> revenue(
             @QueryParam("from") @Parameter(description = "Start (inclusive), RFC 3339; default: the first order") String fromText,

@@ -4,7 +4,6 @@ import io.eventshop.analytics.timetravel.AsOf;
 import io.eventshop.analytics.timetravel.AsOfDoc;
 import io.eventshop.analytics.views.ViewQueries;
 import io.eventshop.events.Money;
-import io.eventshop.problem.Problem;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
@@ -16,9 +15,7 @@ import jakarta.ws.rs.core.MediaType;
 import java.util.ArrayList;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
-import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** {@code GET /analytics/sales}: units and revenue per sku (and currency), as of now or any earlier moment. */
@@ -44,11 +41,6 @@ public class SalesResource {
     }
 
     @GET
-    @APIResponse(responseCode = "200", description = "The answer, as of now or asOf")
-    @APIResponse(responseCode = "409", description = "asOf names a store position the view has not applied yet, or one not settled in"
-            + " the store yet; ask again in a moment", content = @Content(mediaType = Problem.MEDIA_TYPE))
-    @APIResponse(responseCode = "503", description = "The view is filling itself from the store for the first time; ask again in a moment",
-            content = @Content(mediaType = Problem.MEDIA_TYPE))
     @Operation(summary = "Units and revenue per sku of confirmed orders that were not cancelled, per currency")
     public Uni<Sales> sales(@QueryParam("asOf") @Parameter(description = AsOfDoc.TEXT) String asOfText) {
         AsOf asOf = AsOf.parse(asOfText);
