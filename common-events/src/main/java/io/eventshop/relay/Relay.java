@@ -3,7 +3,7 @@ package io.eventshop.relay;
 import io.eventshop.store.Checkpoint;
 import io.eventshop.store.EventStore;
 import io.eventshop.store.StoredEvent;
-import io.eventshop.worker.Pause;
+import io.eventshop.worker.Worker;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.pgclient.PgConnectOptions;
@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.jboss.logging.Logger;
@@ -42,9 +41,8 @@ public final class Relay implements AutoCloseable {
     private final Publisher publisher;
     private final RelayOptions options;
     private final RelayMetrics metrics;
-    private final Semaphore wakeUp = new Semaphore(0);
+    private final Worker worker;
 
-    private volatile boolean running;
     private volatile State state = State.STARTING;
     private volatile Checkpoint checkpoint;
     private volatile String lastError;
@@ -53,7 +51,6 @@ public final class Relay implements AutoCloseable {
     private Checkpoint cursor;
     private InFlight inFlight;
     private CompletableFuture<List<StoredEvent>> prefetched;
-    private Thread thread;
 
     /**
      * A relay for {@code category} on {@code store}: leadership and checkpoints through its own
@@ -74,20 +71,16 @@ public final class Relay implements AutoCloseable {
         this.publisher = publisher;
         this.options = options;
         this.metrics = metrics;
+        this.worker = new Worker("eventshop-relay-" + category);
     }
 
-    public synchronized void start() {
-        if (thread == null) {
-            running = true;
-            thread = Thread.ofVirtual().name("eventshop-relay-" + category).start(this::run);
-        }
+    public void start() {
+        worker.start(w -> run());
     }
 
     /** Something was appended to this category: look now instead of at the next poll. Never blocks. */
     public void wake() {
-        if (wakeUp.availablePermits() == 0) {
-            wakeUp.release();
-        }
+        worker.wake();
     }
 
     public Status status() {
@@ -101,27 +94,15 @@ public final class Relay implements AutoCloseable {
     /** Stops publishing and gives up the lead; waits for the current batch to finish. */
     @Override
     public void close() {
-        Thread current;
-        synchronized (this) {
-            running = false;
-            current = thread;
-        }
-        if (current != null) {
-            wake();
-            try {
-                current.join(options.confirmTimeout().plus(options.retryInterval()).toMillis() * 2);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        worker.stop(options.confirmTimeout().plus(options.retryInterval()).multipliedBy(2));
     }
 
     private void run() {
-        while (running) {
+        while (worker.running()) {
             try {
                 if (!lead()) {
                     state = State.STANDBY;
-                    sleep(options.retryInterval());
+                    worker.pause(options.retryInterval());
                     continue;
                 }
                 state = State.LEADING;
@@ -171,12 +152,12 @@ public final class Relay implements AutoCloseable {
     }
 
     private void relayOneBatch() throws IOException, TimeoutException, InterruptedException {
-        wakeUp.drainPermits(); // a commit after this line wakes the wait below at once
+        worker.drainWakes(); // a commit after this line wakes the wait below at once
         List<StoredEvent> batch = nextBatch();
         if (batch.isEmpty()) {
             confirmInFlight();
             metrics.caughtUp(category);
-            wakeUp.tryAcquire(options.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+            worker.awaitWake(options.pollInterval());
             return;
         }
         metrics.behind(category, batch.getFirst().occurredAt(), batch.size());
@@ -234,16 +215,7 @@ public final class Relay implements AutoCloseable {
         if (e instanceof RelayLeadership.LeadershipLostException) {
             leadership.close();
         }
-        try {
-            sleep(options.retryInterval());
-        } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-            running = false;
-        }
-    }
-
-    // Woken early only by close(); a commit signal does not shorten a failure's back-off.
-    private void sleep(Duration duration) throws InterruptedException {
-        Pause.whileRunning(duration, () -> running);
+        // Woken early only by close(); a commit signal does not shorten a failure's back-off.
+        worker.pause(options.retryInterval());
     }
 }

@@ -67,6 +67,7 @@ public final class EventStore {
             + " where e.stream_id = $1 and e.stream_version >= $2 order by e.stream_version limit $3";
     private static final String HEAD = "select e.transaction_id::text::bigint, e.global_position from event_store.events e"
             + " where " + BELOW_HORIZON + " order by e.transaction_id desc, e.global_position desc limit 1";
+    private static final String COUNT = "select count(*) from event_store.events e where e.category = any($1::text[])";
     private static final String STREAM_VERSION =
             "select coalesce(max(stream_version), 0) from event_store.events where stream_id = $1";
 
@@ -239,6 +240,12 @@ public final class EventStore {
     public Uni<Integer> streamVersion(StreamId stream) {
         return pool.preparedQuery(STREAM_VERSION).execute(Tuple.of(stream.value()))
                 .map(rows -> rows.iterator().next().getInteger(0));
+    }
+
+    /** How many events the store holds in {@code categories}, as {@code tx} sees it: a rebuild's "of total". */
+    public Uni<Long> count(StoreTransaction tx, List<String> categories) {
+        return tx.connection().preparedQuery(COUNT).execute(Tuple.of((Object) categories.toArray(String[]::new)))
+                .map(rows -> rows.iterator().next().getLong(0));
     }
 
     private Multi<StoredEvent> pages(Checkpoint after, Function<Checkpoint, Uni<List<StoredEvent>>> readPage) {

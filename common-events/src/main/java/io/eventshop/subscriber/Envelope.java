@@ -5,24 +5,19 @@ import io.eventshop.events.EventMetadata;
 import io.eventshop.events.StreamId;
 import io.eventshop.store.Checkpoint;
 import io.eventshop.store.RecordedEvent;
-import java.util.Optional;
 import java.time.Instant;
+import java.util.Objects;
 
-/** An event as a handler sees it: the payload in its current contract (upcast if stored older) and where it was recorded. */
+/**
+ * An event as a handler sees it: the store's copy (never a message body), its payload in the current
+ * contract (upcast if it was stored in an older schema version), and where it stands in the store.
+ */
 public record Envelope<E extends DomainEvent>(RecordedEvent recorded, E payload, Checkpoint position) {
 
-    /** An event as the broker delivered it: the wire does not carry the store position. */
-    public Envelope(RecordedEvent recorded, E payload) {
-        this(recorded, payload, null);
-    }
-
-    /**
-     * Where the event stands in the store's order, when this event was read from the store (catch-up,
-     * replay); empty when it came from the broker or a gap repair. A view that records positions looks
-     * the others up by event id.
-     */
-    public Optional<Checkpoint> knownPosition() {
-        return Optional.ofNullable(position);
+    public Envelope {
+        Objects.requireNonNull(recorded, "recorded");
+        Objects.requireNonNull(payload, "payload");
+        Objects.requireNonNull(position, "position");
     }
 
     public StreamId streamId() {

@@ -5,9 +5,8 @@ import io.eventshop.events.EventCodec;
 import io.eventshop.events.EventType;
 import io.eventshop.events.EventTypes;
 import io.eventshop.events.UnknownEventTypeException;
-import io.eventshop.store.Checkpoint;
-import io.eventshop.store.RecordedEvent;
 import io.eventshop.store.StoreTransaction;
+import io.eventshop.store.StoredEvent;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import java.util.LinkedHashMap;
@@ -18,13 +17,13 @@ import java.util.regex.Pattern;
 
 /**
  * A subscriber's declaration: its name, whether it is a view or a reactor, the categories it reads
- * and a handler per event type. A service publishes its subscriptions as CDI beans and the runtime
- * does the rest (queues, live consumption, catch-up, dead letters).
+ * and a handler per event type. A service publishes its reactors as CDI beans and the runtime does
+ * the rest (queues, live consumption, catch-up, dead letters); views are declared as
+ * {@link io.eventshop.view.View}s, which run their subscriptions in rebuildable generations.
  *
  * <pre>{@code
- * Subscription.view("order.catalog", "product")
- *         .on(ProductAdded.class, (tx, added) -> ...)
- *         .on(ProductPriceChanged.class, (tx, changed) -> ...)
+ * Subscription.reactor("order.saga", "reservation")
+ *         .on(StockReserved.class, (tx, reserved) -> ...)
  *         .build();
  * }</pre>
  *
@@ -34,14 +33,22 @@ import java.util.regex.Pattern;
  */
 public final class Subscription {
 
-    /** Views can be rebuilt from the store; reactors append events, so they never replay and start at the head. */
+    /** Views can be rebuilt from the store; reactors append events, so they never replay on their own. */
     public enum Kind { VIEW, REACTOR }
+
+    /**
+     * Where a new subscriber starts. A view starts at the beginning (it fills itself from the store);
+     * a reactor at the head unless configured otherwise: acting on history again is an operator's
+     * decision ({@code eventshop.subscriber.start."<name>"=beginning}), never a default.
+     */
+    public enum Start { BEGINNING, HEAD }
 
     // Names become queue names and metric tags: keep them to a plain dotted form.
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]*(\\.[a-z][a-z0-9-]*)+");
     private static final Pattern CATEGORY = Pattern.compile("[a-z][a-z0-9]*");
 
     private final String name;
+    private final String lineage;
     private final Kind kind;
     private final List<String> categories;
     private final Map<String, Handler<DomainEvent>> handlers;
@@ -49,13 +56,14 @@ public final class Subscription {
 
     private Subscription(Builder builder) {
         this.name = builder.name;
+        this.lineage = builder.lineage == null ? builder.name : builder.lineage;
         this.kind = builder.kind;
         this.categories = builder.categories;
         this.handlers = Map.copyOf(builder.handlers);
         this.batchHandler = builder.batchHandler;
     }
 
-    /** A view named {@code service.view}, reading {@code categories}: rebuildable, starts from the first event. */
+    /** A view named {@code service.view}, reading {@code categories}: starts from the first event. */
     public static Builder view(String name, String... categories) {
         return new Builder(name, Kind.VIEW, categories);
     }
@@ -69,6 +77,15 @@ public final class Subscription {
         return name;
     }
 
+    /**
+     * The name of what this subscriber is a copy of: a view generation's view ({@code analytics.sales}
+     * for {@code analytics.sales.g3}), else the subscriber itself. An operator's skip of a dead letter
+     * holds for the whole lineage: a rebuild that meets the same event passes over it too.
+     */
+    public String lineage() {
+        return lineage;
+    }
+
     public Kind kind() {
         return kind;
     }
@@ -77,23 +94,28 @@ public final class Subscription {
         return categories;
     }
 
-    /** The event as its handler sees it, or empty when this subscription has no handler for its type. */
-    Optional<Envelope<DomainEvent>> envelope(RecordedEvent event, Checkpoint position) {
+    /**
+     * The event as its handler sees it, or empty when this subscription has no handler for its type.
+     * Decodes (and upcasts) the store's copy.
+     *
+     * @throws UnknownEventTypeException when no code knows the type: poison
+     * @throws io.eventshop.events.UndecodableEventException when the payload does not bind: poison
+     */
+    public Optional<Envelope<DomainEvent>> envelope(StoredEvent event) {
         if (!handlers.containsKey(event.type())) {
             if (EventTypes.byName(event.type()).isEmpty()) {
                 throw new UnknownEventTypeException(event.type());
             }
             return Optional.empty();
         }
-        return Optional.of(new Envelope<>(event, EventCodec.decode(event), position));
+        return Optional.of(new Envelope<>(event.event(), EventCodec.decode(event.event()), event.position()));
     }
 
-    Uni<Void> handle(StoreTransaction tx, Envelope<DomainEvent> event) {
-        return handlers.get(event.recorded().type()).handle(tx, event);
-    }
-
-    /** Applies a page: with the batch handler when there is one, else one handler call after another. */
-    Uni<Void> handleAll(StoreTransaction tx, List<Envelope<DomainEvent>> events) {
+    /**
+     * Applies events in one transaction: with the batch handler when there is one, else one handler call
+     * after another. Each stream's events come in version order.
+     */
+    public Uni<Void> handleAll(StoreTransaction tx, List<Envelope<DomainEvent>> events) {
         if (events.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
@@ -101,7 +123,7 @@ public final class Subscription {
             return batchHandler.handle(tx, List.copyOf(events));
         }
         return Multi.createFrom().iterable(events)
-                .onItem().transformToUniAndConcatenate(event -> handle(tx, event))
+                .onItem().transformToUniAndConcatenate(event -> handlers.get(event.recorded().type()).handle(tx, event))
                 .collect().last().replaceWithVoid();
     }
 
@@ -118,6 +140,7 @@ public final class Subscription {
         private final List<String> categories;
         private final Map<String, Handler<DomainEvent>> handlers = new LinkedHashMap<>();
         private BatchHandler batchHandler;
+        private String lineage;
 
         private Builder(String name, Kind kind, String... categories) {
             if (name == null || !NAME.matcher(name).matches()) {
@@ -147,9 +170,18 @@ public final class Subscription {
             return this;
         }
 
-        /** Applies catch-up and replay pages with {@code handler} instead of event by event. */
+        /** Applies whole pages with {@code handler} instead of event by event. */
         public Builder batch(BatchHandler handler) {
             this.batchHandler = handler;
+            return this;
+        }
+
+        /** Marks this subscriber as a copy of {@code lineage} (a view generation); see {@link Subscription#lineage()}. */
+        public Builder lineage(String lineage) {
+            if (lineage == null || !NAME.matcher(lineage).matches()) {
+                throw new IllegalArgumentException("a lineage is a subscriber name, like analytics.sales; was '" + lineage + "'");
+            }
+            this.lineage = lineage;
             return this;
         }
 

@@ -73,6 +73,28 @@ public final class CloudEventCodec {
      *         the message names what is wrong, for the dead letter's reason
      */
     public static RecordedEvent decode(byte[] body) {
+        return fromCloudEvent(read(body));
+    }
+
+    /**
+     * Reads only what a message names: the event's id ({@code id}), stream ({@code subject}) and version
+     * ({@code streamversion}). A subscriber applies the store's copy of that event, never the message's
+     * type, data or metadata, so nothing else of a message is trusted or even needed.
+     *
+     * @throws UndecodableEventException when the body is not a CloudEvent or does not name an event
+     */
+    public static EventRef reference(byte[] body) {
+        CloudEvent event = read(body);
+        try {
+            return new EventRef(canonicalUuid(required(event.getId(), "id")), StreamId.parse(required(event.getSubject(), "subject")),
+                    number(event, STREAM_VERSION));
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new UndecodableEventException("undecodable: CloudEvent " + event.getId() + " (" + event.getType()
+                    + ") does not name an eventshop event: " + e.getMessage(), e);
+        }
+    }
+
+    private static CloudEvent read(byte[] body) {
         CloudEvent cloudEvent;
         try {
             cloudEvent = FORMAT.deserialize(body);
@@ -82,7 +104,7 @@ public final class CloudEventCodec {
         if (cloudEvent == null) {
             throw new UndecodableEventException("undecodable: the body is JSON null, not a CloudEvent");
         }
-        return fromCloudEvent(cloudEvent);
+        return cloudEvent;
     }
 
     public static RecordedEvent fromCloudEvent(CloudEvent event) {

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.eventshop.relay.Relay;
 import io.eventshop.store.StoredEvent;
+import io.eventshop.subscriber.runtime.Subscriber;
 import io.eventshop.testing.OwnPostgres;
 import io.eventshop.testing.OwnRabbitMq;
 import io.eventshop.testing.ReconnectingBroker;

@@ -10,6 +10,13 @@ import io.eventshop.events.order.OrderConfirmed;
 import io.eventshop.relay.BrokerConnectionSource;
 import io.eventshop.wire.Exchanges;
 import io.eventshop.relay.Relay;
+import io.eventshop.subscriber.deadletter.DeadLetter;
+import io.eventshop.subscriber.deadletter.DeadLetters;
+import io.eventshop.subscriber.live.QueueConsumer;
+import io.eventshop.subscriber.runtime.Subscriber;
+import io.eventshop.subscriber.runtime.SubscriberOptions;
+import io.eventshop.subscriber.state.Checkpoints;
+import io.eventshop.subscriber.state.StreamStates;
 import io.eventshop.relay.RelayOptions;
 import io.eventshop.store.ExpectedVersion;
 import io.eventshop.store.NewEvent;
@@ -38,8 +45,9 @@ import java.util.stream.IntStream;
  */
 final class SubscriberFixture implements AutoCloseable {
 
-    static final SubscriberOptions FAST = new SubscriberOptions("classic", 32, 200, Duration.ofMillis(500), 3,
-            Duration.ofMillis(20), Duration.ofMillis(200), Duration.ofMillis(300));
+    static final SubscriberOptions FAST = options(Duration.ofMillis(500), 3, 50);
+    /** No catch-up passes worth speaking of: only messages bring events. */
+    static final SubscriberOptions LIVE_ONLY = options(Duration.ofHours(1), 3, 50);
 
     final StoreFixture fx;
     final String category = StoreFixture.newCategory("sub");
@@ -72,6 +80,9 @@ final class SubscriberFixture implements AutoCloseable {
                 .chain(() -> fx.pool.query("create table if not exists subscriber_test.applied (seq bigserial primary key,"
                         + " subscriber text not null, stream_id text not null, version int not null,"
                         + " unique (subscriber, stream_id, version))").execute())
+                // What the handler saw of the event: its id and payload (the store's copy, never a message's).
+                .chain(() -> fx.pool.query("alter table subscriber_test.applied add column if not exists event_id uuid,"
+                        + " add column if not exists order_id uuid").execute())
                 .await().indefinitely();
     }
 
@@ -103,9 +114,18 @@ final class SubscriberFixture implements AutoCloseable {
         return Subscription.view(subscriber, category).on(OrderConfirmed.class, this::record).build();
     }
 
+    static SubscriberOptions options(Duration catchUpInterval, int maxAttempts, int maxContentionAttempts) {
+        return new SubscriberOptions("classic", 32, 200, catchUpInterval, maxAttempts, maxContentionAttempts, Duration.ofMillis(20),
+                Duration.ofMillis(200), Duration.ofMillis(300));
+    }
+
     Subscriber start(Subscription subscription, SubscriberOptions options) {
-        Subscriber started = new Subscriber(subscription, fx.store, broker(), options, meters);
-        running.add(started);
+        return start(subscription, options, Subscription.Start.HEAD);
+    }
+
+    Subscriber start(Subscription subscription, SubscriberOptions options, Subscription.Start start) {
+        Subscriber started = new Subscriber(subscription, start, fx.store, broker(), options, meters);
+        running.add(() -> started.close(Duration.ofSeconds(5)));
         subscriberNames.add(subscription.name());
         started.start();
         return started;
@@ -113,8 +133,10 @@ final class SubscriberFixture implements AutoCloseable {
 
     Uni<Void> record(StoreTransaction tx, Envelope<OrderConfirmed> event) {
         return tx.connection()
-                .preparedQuery("insert into subscriber_test.applied (subscriber, stream_id, version) values ($1, $2, $3)")
-                .execute(Tuple.of(subscriber, event.streamId().value(), event.streamVersion()))
+                .preparedQuery("insert into subscriber_test.applied (subscriber, stream_id, version, event_id, order_id)"
+                        + " values ($1, $2, $3, $4, $5)")
+                .execute(Tuple.of(subscriber, event.streamId().value(), event.streamVersion(), event.recorded().eventId(),
+                        event.payload().orderId()))
                 .replaceWithVoid();
     }
 
@@ -172,7 +194,25 @@ final class SubscriberFixture implements AutoCloseable {
     }
 
     List<DeadLetter> deadLetters() {
-        return new DeadLetters(fx.store).list(List.of(subscriber), null, 0, 100).await().indefinitely();
+        return deadLetterStore().list(List.of(subscriber), null, null, 0, 100).await().indefinitely();
+    }
+
+    DeadLetters deadLetterStore() {
+        return new DeadLetters(fx.store, new StreamStates(fx.store), new Checkpoints(fx.store));
+    }
+
+    /** The subscriber's row for {@code stream}, if the runtime made one. */
+    java.util.Optional<io.eventshop.subscriber.state.StreamRow> row(StreamId stream) {
+        return new StreamStates(fx.store).find(subscriber, stream.value()).await().indefinitely();
+    }
+
+    /** The event id the handler saw at each version of {@code stream}. */
+    Map<Integer, UUID> seenIds(StreamId stream) {
+        Map<Integer, UUID> ids = new LinkedHashMap<>();
+        fx.pool.preparedQuery("select version, event_id from subscriber_test.applied where subscriber = $1 and stream_id = $2 order by seq")
+                .execute(Tuple.of(subscriber, stream.value())).await().indefinitely()
+                .forEach(row -> ids.put(row.getInteger(0), row.getUUID(1)));
+        return ids;
     }
 
     void publishRaw(byte[] body) throws IOException {

@@ -7,6 +7,11 @@ import com.rabbitmq.client.Channel;
 import io.eventshop.events.StreamId;
 import io.eventshop.events.order.OrderConfirmed;
 import io.eventshop.store.StoredEvent;
+import io.eventshop.subscriber.deadletter.DeadLetter;
+import io.eventshop.subscriber.live.QueueConsumer;
+import io.eventshop.subscriber.runtime.Subscriber;
+import io.eventshop.subscriber.runtime.SubscriberOptions;
+import io.eventshop.subscriber.runtime.SubscriberStatus;
 import io.eventshop.testing.StoreFixture;
 import io.eventshop.wire.CloudEventCodec;
 import io.smallrye.mutiny.Uni;
@@ -59,7 +64,7 @@ class SubscriberTest {
 
     @Test
     void two_replicas_on_one_quorum_queue_apply_every_event_once_and_in_order() {
-        var quorum = new SubscriberOptions("quorum", 32, 200, Duration.ofHours(1), 3, Duration.ofMillis(20),
+        var quorum = new SubscriberOptions("quorum", 32, 200, Duration.ofHours(1), 3, 50, Duration.ofMillis(20),
                 Duration.ofMillis(200), Duration.ofMillis(300));
         Subscription view = sf.recordingView();
         Subscriber first = sf.start(view, quorum);
@@ -104,7 +109,7 @@ class SubscriberTest {
 
     @Test
     void duplicated_and_reordered_messages_reach_the_handler_once_per_version_in_order() throws Exception {
-        var liveOnly = new SubscriberOptions("classic", 32, 200, Duration.ofHours(1), 3, Duration.ofMillis(20),
+        var liveOnly = new SubscriberOptions("classic", 32, 200, Duration.ofHours(1), 3, 50, Duration.ofMillis(20),
                 Duration.ofMillis(200), Duration.ofMillis(300));
         Subscriber subscriber = sf.start(sf.recordingView(), liveOnly);
         await().atMost(Duration.ofSeconds(10)).until(() -> live(subscriber));
@@ -286,7 +291,7 @@ class SubscriberTest {
                 broken.contains(event.recorded().eventId())
                         ? Uni.createFrom().failure(new IllegalStateException("cannot take it"))
                         : sf.record(tx, event)).build();
-        var liveOnly = new SubscriberOptions("classic", 32, 200, Duration.ofHours(1), 2, Duration.ofMillis(20),
+        var liveOnly = new SubscriberOptions("classic", 32, 200, Duration.ofHours(1), 2, 50, Duration.ofMillis(20),
                 Duration.ofMillis(200), Duration.ofMillis(300));
         Subscriber subscriber = sf.start(view, liveOnly);
         await().atMost(Duration.ofSeconds(10)).until(() -> live(subscriber));
@@ -340,7 +345,7 @@ class SubscriberTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> sf.deadLetters().size() == 1);
 
         // Only the resolution's own transaction, as if the service stopped right after it committed.
-        new DeadLetters(fx.store).resolve(sf.deadLetters().getFirst(), DeadLetter.Status.SKIPPED).await().indefinitely();
+        sf.deadLetterStore().resolve(sf.deadLetters().getFirst(), DeadLetter.Status.SKIPPED).await().indefinitely();
 
         await().atMost(Duration.ofSeconds(10)).until(() -> sf.applied().containsKey(stream.value()));
         assertThat(sf.applied().get(stream.value())).containsExactly(2, 3);
@@ -363,7 +368,7 @@ class SubscriberTest {
             sf.relay();
             List<StoredEvent> appended = sf.appendStreams(2, 2);
 
-            await().atMost(Duration.ofSeconds(10)).until(() -> sf.counter("eventshop.subscriber.retries", "kind", "transient") >= 5);
+            await().atMost(Duration.ofSeconds(10)).until(() -> sf.counter("eventshop.subscriber.retries", "kind", "contention") >= 5);
             holder.preparedQuery("select pg_advisory_unlock($1)").execute(Tuple.of(key)).await().indefinitely();
 
             await().atMost(Duration.ofSeconds(15)).until(() -> sf.appliedCount() == appended.size());
@@ -400,7 +405,7 @@ class SubscriberTest {
         assertThat(inStoreOrder.stream().filter(e -> e.streamId().equals(inverted)).map(StoredEvent::streamVersion))
                 .as("the store hands out version 3 first").startsWith(3);
 
-        var small = new SubscriberOptions("classic", 32, 7, Duration.ofMillis(500), 3, Duration.ofMillis(20),
+        var small = new SubscriberOptions("classic", 32, 7, Duration.ofMillis(500), 3, 50, Duration.ofMillis(20),
                 Duration.ofMillis(200), Duration.ofMillis(300));
         Subscriber subscriber = sf.start(sf.recordingView(), small);
         await().atMost(Duration.ofSeconds(15)).until(() -> live(subscriber));
@@ -444,6 +449,51 @@ class SubscriberTest {
         assertThat(history).hasSize(3);
     }
 
+    @Test
+    void an_event_that_fails_forever_as_if_passing_stops_only_itself_in_catch_up_and_the_rest_of_the_category_flows() throws Exception {
+        // A handler that always meets a version conflict for one event: "transient" by its kind, permanent in fact.
+        Set<UUID> poison = ConcurrentHashMap.newKeySet();
+        Subscription view = Subscription.view(sf.subscriber, sf.category).on(OrderConfirmed.class, (tx, event) ->
+                poison.contains(event.recorded().eventId())
+                        ? Uni.createFrom().failure(new io.eventshop.store.StreamVersionConflictException(event.streamId(),
+                                io.eventshop.store.ExpectedVersion.exactly(1), 2))
+                        : sf.record(tx, event)).build();
+        Subscriber subscriber = sf.start(view, SubscriberFixture.options(Duration.ofMillis(300), 3, 3));
+        await().atMost(Duration.ofSeconds(10)).until(() -> live(subscriber));
+
+        // No relay: only catch-up brings these, all in one page.
+        List<StoredEvent> before = sf.appendStreams(6, 2);
+        StreamId poisoned = sf.newStream();
+        List<io.eventshop.store.NewEvent> bad = SubscriberFixture.confirmations(2);
+        poison.add(bad.getFirst().eventId());
+        sf.append(poisoned, bad);
+        List<StoredEvent> after = sf.appendStreams(6, 2);
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> sf.appliedCount() == before.size() + after.size());
+        await().atMost(Duration.ofSeconds(10)).until(() -> sf.deadLetters().size() == 1);
+        DeadLetter letter = sf.deadLetters().getFirst();
+        assertThat(letter.eventId()).isEqualTo(bad.getFirst().eventId());
+        assertThat(letter.reason()).contains("StreamVersionConflictException");
+        assertThat(letter.attempts()).as("the contention bound").isEqualTo(3);
+        assertThat(sf.row(poisoned).orElseThrow().parkedVersion()).isEqualTo(1);
+        List<StoredEvent> all = new ArrayList<>(before);
+        all.addAll(after);
+        assertThat(sf.applied()).isEqualTo(SubscriberFixture.expected(all));
+    }
+
+    @Test
+    void a_reactor_configured_to_start_at_the_beginning_acts_on_history_once() throws Exception {
+        List<StoredEvent> history = sf.appendStreams(3, 2);
+        Subscription reactor = Subscription.reactor(sf.subscriber, sf.category).on(OrderConfirmed.class, sf::record).build();
+
+        Subscriber subscriber = sf.start(reactor, SubscriberFixture.FAST, Subscription.Start.BEGINNING);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> sf.appliedCount() == history.size());
+        await().atMost(Duration.ofSeconds(10)).until(() -> live(subscriber));
+        assertThat(sf.applied()).isEqualTo(SubscriberFixture.expected(history));
+        assertThat(sf.counter("eventshop.subscriber.applied", "path", "replay")).as("a reactor never replays").isZero();
+    }
+
     private record NewEventAndId(UUID id, io.eventshop.store.NewEvent event) {
     }
 
@@ -459,7 +509,7 @@ class SubscriberTest {
     }
 
     private static boolean live(Subscriber subscriber) {
-        Subscriber.Status status = subscriber.status().await().indefinitely();
+        SubscriberStatus status = subscriber.status().await().indefinitely();
         return status.state() == Subscriber.State.LIVE;
     }
 }

@@ -20,8 +20,8 @@ import io.eventshop.store.StoreMetrics;
 import io.eventshop.store.StoreOptions;
 import io.eventshop.store.StoreTransaction;
 import io.eventshop.subscriber.BatchHandler;
-import io.eventshop.subscriber.Subscriber;
-import io.eventshop.subscriber.SubscriberOptions;
+import io.eventshop.subscriber.runtime.Subscriber;
+import io.eventshop.subscriber.runtime.SubscriberOptions;
 import io.eventshop.subscriber.Subscription;
 import io.eventshop.testing.LocalPostgres;
 import io.eventshop.wire.CloudEventCodec;
@@ -246,7 +246,7 @@ public final class SubscriberBenchmark {
 
     private Subscriber start(Subscription subscription, SubscriberOptions options) {
         subscribers.add(subscription.name());
-        Subscriber subscriber = new Subscriber(subscription, store, () -> amqp, options, meters);
+        Subscriber subscriber = new Subscriber(subscription, Subscription.Start.HEAD, store, () -> amqp, options, meters);
         subscriber.start();
         return subscriber;
     }
@@ -344,7 +344,7 @@ public final class SubscriberBenchmark {
     }
 
     private static SubscriberOptions options(Duration catchUpInterval) {
-        return new SubscriberOptions("classic", 64, 1000, catchUpInterval, 5, Duration.ofMillis(100), Duration.ofSeconds(5),
+        return new SubscriberOptions("classic", 64, 1000, catchUpInterval, 5, 30, Duration.ofMillis(100), Duration.ofSeconds(5),
                 Duration.ofSeconds(2));
     }
 

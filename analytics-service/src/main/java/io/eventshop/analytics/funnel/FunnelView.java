@@ -18,11 +18,11 @@ import java.util.UUID;
 @ApplicationScoped
 public class FunnelView extends AnalyticsView {
 
-    public static final String NAME = "funnel";
+    public static final String NAME = "analytics.funnel";
     static final List<String> STAGES = List.of("placed", "confirmed", "rejected", "cancelled");
 
     public FunnelView() {
-        super(NAME, 1, List.of(OrderEvent.CATEGORY),
+        super("funnel", 1, List.of(OrderEvent.CATEGORY),
                 List.of(OrderPlaced.class, OrderConfirmed.class, OrderRejected.class, OrderCancelled.class),
                 List.of("orders"));
     }
@@ -39,24 +39,22 @@ public class FunnelView extends AnalyticsView {
 
     @Override
     public Uni<Void> apply(StoreTransaction tx, String schema, List<Envelope<?>> events) {
-        return Facts.positions(tx, events).chain(positions -> {
-            Uni<Void> done = Uni.createFrom().voidItem();
-            // Placed first: every other stage of an order comes later in its stream.
-            for (String stage : STAGES) {
-                List<Envelope<?>> ofStage = events.stream().filter(event -> stage(event).equals(stage)).toList();
-                if (ofStage.isEmpty()) {
-                    continue;
-                }
-                Facts facts = Facts.of(ofStage, positions, FunnelView::orderId);
-                String sql = stage.equals("placed")
-                        ? "insert into " + schema + ".orders (order_id, placed_at, placed_tx, placed_pos)"
-                                + " select u.key, u.at, u.tx::text::xid8, u.pos from " + Facts.UNNEST
-                        : "update " + schema + ".orders o set " + stage + "_at = u.at, " + stage + "_tx = u.tx::text::xid8, "
-                                + stage + "_pos = u.pos from " + Facts.UNNEST + " where o.order_id = u.key";
-                done = done.call(() -> tx.connection().preparedQuery(sql).execute(facts.tuple()));
+        Uni<Void> done = Uni.createFrom().voidItem();
+        // Placed first: every other stage of an order comes later in its stream.
+        for (String stage : STAGES) {
+            List<Envelope<?>> ofStage = events.stream().filter(event -> stage(event).equals(stage)).toList();
+            if (ofStage.isEmpty()) {
+                continue;
             }
-            return done;
-        });
+            Facts facts = Facts.of(ofStage, FunnelView::orderId);
+            String sql = stage.equals("placed")
+                    ? "insert into " + schema + ".orders (order_id, placed_at, placed_tx, placed_pos)"
+                            + " select u.key, u.at, u.tx::text::xid8, u.pos from " + Facts.UNNEST
+                    : "update " + schema + ".orders o set " + stage + "_at = u.at, " + stage + "_tx = u.tx::text::xid8, "
+                            + stage + "_pos = u.pos from " + Facts.UNNEST + " where o.order_id = u.key";
+            done = done.call(() -> tx.connection().preparedQuery(sql).execute(facts.tuple()));
+        }
+        return done;
     }
 
     private static String stage(Envelope<?> event) {

@@ -21,10 +21,10 @@ import java.util.UUID;
 @ApplicationScoped
 public class RejectionsView extends AnalyticsView {
 
-    public static final String NAME = "rejections";
+    public static final String NAME = "analytics.rejections";
 
     public RejectionsView() {
-        super(NAME, 1, List.of(OrderEvent.CATEGORY),
+        super("rejections", 1, List.of(OrderEvent.CATEGORY),
                 List.of(OrderRejected.class),
                 List.of("lines"));
     }
@@ -38,28 +38,26 @@ public class RejectionsView extends AnalyticsView {
 
     @Override
     public Uni<Void> apply(StoreTransaction tx, String schema, List<Envelope<?>> events) {
-        return Facts.positions(tx, events).chain(positions -> {
-            List<Object[]> rows = new ArrayList<>();
-            for (Envelope<?> event : events) {
-                if (event.payload() instanceof OrderRejected rejected) {
-                    Checkpoint at = positions.get(event.recorded().eventId());
-                    for (LineRejection line : rejected.rejections()) {
-                        rows.add(new Object[] {rejected.orderId(), line.sku(), line.reason().name(), line.requested(), line.available(),
-                                event.occurredAt().atOffset(ZoneOffset.UTC), at.transactionId(), at.globalPosition()});
-                    }
+        List<Object[]> rows = new ArrayList<>();
+        for (Envelope<?> event : events) {
+            if (event.payload() instanceof OrderRejected rejected) {
+                Checkpoint at = event.position();
+                for (LineRejection line : rejected.rejections()) {
+                    rows.add(new Object[] {rejected.orderId(), line.sku(), line.reason().name(), line.requested(), line.available(),
+                            event.occurredAt().atOffset(ZoneOffset.UTC), at.transactionId(), at.globalPosition()});
                 }
             }
-            if (rows.isEmpty()) {
-                return Uni.createFrom().voidItem();
-            }
-            return tx.connection().preparedQuery("insert into " + schema + ".lines (order_id, sku, reason, requested, available, at, tx, pos)"
-                            + " select o, s, r, q, a, t, x::text::xid8, p from unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::int[],"
-                            + " $6::timestamptz[], $7::bigint[], $8::bigint[]) u(o, s, r, q, a, t, x, p)")
-                    .execute(Tuple.from(List.of(column(rows, 0, UUID[]::new), column(rows, 1, String[]::new), column(rows, 2, String[]::new),
-                            column(rows, 3, Integer[]::new), column(rows, 4, Integer[]::new), column(rows, 5, OffsetDateTime[]::new),
-                            column(rows, 6, Long[]::new), column(rows, 7, Long[]::new))))
-                    .replaceWithVoid();
-        });
+        }
+        if (rows.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return tx.connection().preparedQuery("insert into " + schema + ".lines (order_id, sku, reason, requested, available, at, tx, pos)"
+                        + " select o, s, r, q, a, t, x::text::xid8, p from unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::int[],"
+                        + " $6::timestamptz[], $7::bigint[], $8::bigint[]) u(o, s, r, q, a, t, x, p)")
+                .execute(Tuple.from(List.of(column(rows, 0, UUID[]::new), column(rows, 1, String[]::new), column(rows, 2, String[]::new),
+                        column(rows, 3, Integer[]::new), column(rows, 4, Integer[]::new), column(rows, 5, OffsetDateTime[]::new),
+                        column(rows, 6, Long[]::new), column(rows, 7, Long[]::new))))
+                .replaceWithVoid();
     }
 
     @SuppressWarnings("unchecked")

@@ -23,10 +23,10 @@ import java.util.UUID;
 @ApplicationScoped
 public class RevenueView extends AnalyticsView {
 
-    public static final String NAME = "revenue";
+    public static final String NAME = "analytics.revenue";
 
     public RevenueView() {
-        super(NAME, 1, List.of(OrderEvent.CATEGORY),
+        super("revenue", 1, List.of(OrderEvent.CATEGORY),
                 List.of(OrderPlaced.class, OrderConfirmed.class, OrderCancelled.class),
                 List.of("orders", "entries"));
     }
@@ -68,21 +68,17 @@ public class RevenueView extends AnalyticsView {
         if (confirmed.isEmpty() && cancelled.isEmpty()) {
             return done;
         }
-        List<Envelope<?>> facts = new ArrayList<>(confirmed);
-        facts.addAll(cancelled);
         // Confirmations before cancellations: a cancellation books back only what its stream confirmed
         // before it (by version), whichever batch the confirmation came in.
-        return done.chain(() -> Facts.positions(tx, facts))
-                .call(positions -> book(tx, "with confirmed as (update " + schema + ".orders o set confirmed_version = u.version from "
+        return done.call(() -> book(tx, "with confirmed as (update " + schema + ".orders o set confirmed_version = u.version from "
                         + Facts.UNNEST + " where o.order_id = u.key returning o.order_id, o.currency, o.total, u.at, u.tx, u.pos)"
                         + " insert into " + schema + ".entries (order_id, kind, currency, amount, at, tx, pos)"
                         + " select order_id, 'CONFIRMED', currency, total, at, tx::text::xid8, pos from confirmed",
-                        Facts.of(confirmed, positions, RevenueView::orderId)))
-                .call(positions -> book(tx, "insert into " + schema + ".entries (order_id, kind, currency, amount, at, tx, pos)"
+                        Facts.of(confirmed, RevenueView::orderId)))
+                .call(() -> book(tx, "insert into " + schema + ".entries (order_id, kind, currency, amount, at, tx, pos)"
                         + " select o.order_id, 'CANCELLED', o.currency, -o.total, u.at, u.tx::text::xid8, u.pos from " + Facts.UNNEST
                         + " join " + schema + ".orders o on o.order_id = u.key where o.confirmed_version < u.version",
-                        Facts.of(cancelled, positions, RevenueView::orderId)))
-                .replaceWithVoid();
+                        Facts.of(cancelled, RevenueView::orderId)));
     }
 
     private static Uni<Void> book(StoreTransaction tx, String sql, Facts facts) {

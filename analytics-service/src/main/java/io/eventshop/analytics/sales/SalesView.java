@@ -26,10 +26,10 @@ import java.util.UUID;
 @ApplicationScoped
 public class SalesView extends AnalyticsView {
 
-    public static final String NAME = "sales";
+    public static final String NAME = "analytics.sales";
 
     public SalesView() {
-        super(NAME, 1, List.of(OrderEvent.CATEGORY, ProductEvent.CATEGORY),
+        super("sales", 1, List.of(OrderEvent.CATEGORY, ProductEvent.CATEGORY),
                 List.of(ProductAdded.class, OrderPlaced.class, OrderConfirmed.class, OrderCancelled.class),
                 List.of("lines", "products"));
     }
@@ -90,12 +90,8 @@ public class SalesView extends AnalyticsView {
         if (confirmed.isEmpty() && cancelled.isEmpty()) {
             return done;
         }
-        List<Envelope<?>> facts = new ArrayList<>(confirmed);
-        facts.addAll(cancelled);
-        return done.chain(() -> Facts.positions(tx, facts))
-                .call(positions -> mark(tx, schema, "confirmed", Facts.of(confirmed, positions, SalesView::orderId)))
-                .call(positions -> mark(tx, schema, "cancelled", Facts.of(cancelled, positions, SalesView::orderId)))
-                .replaceWithVoid();
+        return done.call(() -> mark(tx, schema, "confirmed", Facts.of(confirmed, SalesView::orderId)))
+                .call(() -> mark(tx, schema, "cancelled", Facts.of(cancelled, SalesView::orderId)));
     }
 
     private static Uni<Void> mark(StoreTransaction tx, String schema, String fact, Facts facts) {

@@ -18,7 +18,14 @@ import io.eventshop.events.reservation.ReservedLine;
 import io.eventshop.events.reservation.StockReleased;
 import io.eventshop.events.reservation.StockReservationRejected;
 import io.eventshop.events.reservation.StockReserved;
+import com.rabbitmq.client.Channel;
+import io.eventshop.broker.BrokerConnection;
 import io.eventshop.store.EventStore;
+import io.eventshop.store.RecordedEvent;
+import io.eventshop.wire.CloudEventCodec;
+import io.eventshop.wire.Exchanges;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.arc.Arc;
 import io.eventshop.store.ExpectedVersion;
 import io.eventshop.store.StoredEvent;
 import io.eventshop.testing.LocalDatabaseResource;
@@ -47,6 +54,8 @@ class ReservationTest {
 
     @Inject
     EventStore store;
+    @Inject
+    MeterRegistry registry;
 
     @Test
     void an_order_is_reserved_whole_and_a_cancellation_releases_it_once() {
@@ -126,6 +135,31 @@ class ReservationTest {
             assertStock(skus.get(i), stock[i], reserved);
         }
         assertThat(confirmed).as("some fit, some do not").isBetween(1, 39);
+    }
+
+    @Test
+    void a_forged_order_placed_for_an_order_the_store_does_not_hold_reserves_nothing_and_appends_nothing() throws Exception {
+        String mug = product(4);
+        UUID phantom = UUID.randomUUID();
+        OrderLine line = new OrderLine(mug, 4, Money.of(100, "EUR"));
+        var forged = EventCodec.encode(new OrderPlaced(phantom, "mallory", List.of(line), line.lineTotal()),
+                new EventMetadata(null, null, "order-service", null, "mallory"), Instant.now());
+        double ignoredBefore = unmatched();
+        // Published as anyone with a broker account could, onto the order exchange.
+        try (Channel channel = Arc.container().instance(BrokerConnection.class).get().get().createChannel()) {
+            channel.basicPublish(Exchanges.forCategory(OrderEvent.CATEGORY), "", null, CloudEventCodec.encode(new RecordedEvent(
+                    forged.eventId(), OrderEvent.stream(phantom), 1, forged.type(), forged.schemaVersion(), forged.data(), forged.metadata(),
+                    forged.occurredAt())));
+        }
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> unmatched() > ignoredBefore);
+        assertStock(mug, 4, 0);
+        assertThat(reservation(phantom)).as("no reservation stream for an order that never was").isEmpty();
+    }
+
+    private double unmatched() {
+        var counter = registry.find("eventshop.subscriber.doorbells.unmatched").tag("subscriber", Reservations.NAME).counter();
+        return counter == null ? 0 : counter.count();
     }
 
     private String product(int stock) {

@@ -2,6 +2,7 @@ package io.eventshop.order.catalog;
 
 import io.eventshop.events.Money;
 import io.eventshop.store.EventStore;
+import io.eventshop.view.Views;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
@@ -24,15 +25,18 @@ public class CatalogResource {
     }
 
     private final EventStore store;
+    private final Views views;
 
-    CatalogResource(EventStore store) {
+    CatalogResource(EventStore store, Views views) {
         this.store = store;
+        this.views = views;
     }
 
     @GET
     public Uni<List<Item>> products() {
-        return store.inTransaction(tx -> tx.connection()
-                .query("select sku, name, price_amount, price_currency from orders.catalog order by sku").execute()
+        return store.inTransaction(tx -> views.ready(tx, CatalogView.NAME)
+                .chain(() -> tx.connection().query("select sku, name, price_amount, price_currency from " + CatalogView.PRODUCTS
+                        + " order by sku").execute())
                 .map(rows -> {
                     List<Item> items = new ArrayList<>();
                     rows.forEach(row -> items.add(new Item(row.getString(0), row.getString(1),

@@ -7,7 +7,9 @@ import io.eventshop.events.order.OrderCancelled;
 import io.eventshop.events.order.OrderEvent;
 import io.eventshop.events.order.OrderLine;
 import io.eventshop.events.order.OrderPlaced;
+import io.eventshop.order.catalog.CatalogView;
 import io.eventshop.store.EventStore;
+import io.eventshop.view.Views;
 import io.eventshop.store.ExpectedVersion;
 import io.eventshop.problem.ProblemException;
 import io.eventshop.store.StoreTransaction;
@@ -32,7 +34,8 @@ import java.util.UUID;
 public class Orders {
 
     private static final String SOURCE = "order-service";
-    private static final String PRICES = "select sku, price_amount, price_currency from orders.catalog where sku = any($1::text[])";
+    private static final String PRICES = "select sku, price_amount, price_currency from " + CatalogView.PRODUCTS
+            + " where sku = any($1::text[])";
     private static final String FIND_KEY = "select request_hash, order_id from orders.idempotency_keys where shopper_id = $1 and key = $2";
     private static final String RECORD_KEY = "insert into orders.idempotency_keys (shopper_id, key, request_hash, order_id)"
             + " values ($1, $2, $3, $4) on conflict do nothing";
@@ -68,10 +71,12 @@ public class Orders {
 
     private final EventStore store;
     private final OrderMetrics metrics;
+    private final Views views;
 
-    Orders(EventStore store, OrderMetrics metrics) {
+    Orders(EventStore store, OrderMetrics metrics, Views views) {
         this.store = store;
         this.metrics = metrics;
+        this.views = views;
     }
 
     public Uni<Placement> place(String shopperId, String idempotencyKey, String requestHash, List<Requested> lines) {
@@ -187,10 +192,10 @@ public class Orders {
     private record Priced(List<OrderLine> lines) {
     }
 
-    // Prices each line from the catalog view; every line must be known and all in one currency.
-    private static Uni<Object> price(StoreTransaction tx, List<Requested> lines) {
+    // Prices each line from the catalog view (503 while it fills itself); every line must be known and all in one currency.
+    private Uni<Object> price(StoreTransaction tx, List<Requested> lines) {
         String[] skus = lines.stream().map(Requested::sku).distinct().toArray(String[]::new);
-        return tx.connection().preparedQuery(PRICES).execute(Tuple.of((Object) skus)).map(rows -> {
+        return views.ready(tx, CatalogView.NAME).chain(() -> tx.connection().preparedQuery(PRICES).execute(Tuple.of((Object) skus))).map(rows -> {
             Map<String, Money> prices = new LinkedHashMap<>();
             rows.forEach(row -> prices.put(row.getString(0), Money.of(row.getLong(1), row.getString(2))));
             Map<Integer, String> problems = new LinkedHashMap<>();

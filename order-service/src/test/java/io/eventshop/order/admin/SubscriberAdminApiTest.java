@@ -11,7 +11,7 @@ import static org.hamcrest.Matchers.startsWith;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import io.eventshop.broker.BrokerConnection;
-import io.eventshop.subscriber.SubscriberRuntime;
+import io.eventshop.subscriber.runtime.SubscriberRuntime;
 import io.eventshop.testing.LocalDatabaseResource;
 import io.eventshop.testing.Tokens;
 import io.eventshop.wire.Exchanges;
@@ -34,7 +34,7 @@ class SubscriberAdminApiTest {
 
     @AfterAll
     static void removeTheTestQueues() throws Exception {
-        Arc.container().instance(SubscriberRuntime.class).get().named(AdminTestSubscription.NAME).orElseThrow().close();
+        Arc.container().instance(SubscriberRuntime.class).get().stop(AdminTestSubscription.NAME);
         try (Channel channel = serviceBroker().createChannel()) {
             channel.queueDelete(AdminTestSubscription.NAME + "." + AdminTestSubscription.CATEGORY);
             channel.queueDelete(AdminTestSubscription.NAME + ".dead-letters");
@@ -74,6 +74,43 @@ class SubscriberAdminApiTest {
                 .body("detail", equalTo("dead letter " + id + " is already redriven"));
         admin().get(list).then().statusCode(200).body("size()", equalTo(0));
         admin().get(list + "&status=REDRIVEN").then().statusCode(200).body("id", hasItem((int) id));
+
+        // In bulk: every open dead letter of the subscriber whose reason says so.
+        try (Channel channel = serviceBroker().createChannel()) {
+            for (String garbage : java.util.List.of("{not json", "[]")) {
+                channel.basicPublish(Exchanges.forCategory(AdminTestSubscription.CATEGORY), "", null, garbage.getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> admin().get(list).then().body("size()", equalTo(2)));
+        admin().contentType(ContentType.JSON).body("{\"subscriber\":\"%s\",\"reasonContains\":\"undecodable\"}"
+                        .formatted(AdminTestSubscription.NAME))
+                .post("/admin/dead-letters/skip").then().statusCode(200)
+                .body("resolved.size()", equalTo(2)).body("resolved.deadLetter.status", hasItems("SKIPPED", "SKIPPED"))
+                .body("refused.size()", equalTo(0)).body("remaining", equalTo(0));
+        admin().get(list).then().body("size()", equalTo(0));
+    }
+
+    @Test
+    void one_subscriber_and_its_reposition_over_http() {
+        String one = "/admin/subscribers/" + AdminTestSubscription.NAME;
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> admin().get(one).then().statusCode(200)
+                .body("name", equalTo(AdminTestSubscription.NAME)).body("runningAs", equalTo(AdminTestSubscription.NAME))
+                .body("state", equalTo("LIVE")).body("rebuild", org.hamcrest.Matchers.nullValue()));
+        admin().contentType(ContentType.JSON).body("{\"from\":\"beginning\"}").post(one + "/reposition").then().statusCode(200)
+                .body("subscriber", equalTo(AdminTestSubscription.NAME))
+                .body("categories[0].category", equalTo(AdminTestSubscription.CATEGORY))
+                .body("categories[0].to", equalTo("position:0:0"));
+        admin().contentType(ContentType.JSON).body("{\"from\":\"last tuesday\"}").post(one + "/reposition").then().statusCode(400)
+                .contentType("application/problem+json").body("errors.field", hasItem("from"));
+        admin().post(one + "/rebuild").then().statusCode(409).contentType("application/problem+json")
+                .body("detail", startsWith(AdminTestSubscription.NAME + " is a view, not a view kept in generations"));
+        admin().post("/admin/subscribers/order.saga/rebuild").then().statusCode(409)
+                .body("detail", startsWith("order.saga is a reactor"));
+        admin().get("/admin/subscribers/nobody.here").then().statusCode(404).contentType("application/problem+json");
+        admin().get("/admin/subscribers").then().statusCode(200)
+                .body("find { it.name == 'order.catalog' }.kind", equalTo("VIEW"))
+                .body("find { it.name == 'order.catalog' }.runningAs", startsWith("order.catalog.g"))
+                .body("find { it.name == 'order.saga' }.kind", equalTo("REACTOR"));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.eventshop.order.catalog;
 
 import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 
@@ -18,7 +19,15 @@ import io.eventshop.testing.Tokens;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import io.eventshop.store.Checkpoint;
+import io.eventshop.store.StoredEvent;
+import io.restassured.specification.RequestSpecification;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -52,9 +61,96 @@ class CatalogTest {
     }
 
     @Test
+    void a_rebuild_while_products_change_and_orders_flow_keeps_answering_and_ends_equal_to_the_store() throws Exception {
+        String known = "SKU-" + UUID.randomUUID().toString().substring(0, 13).toUpperCase();
+        append(new ProductAdded(known, "Rebuild plate", Money.of(500, "EUR"), 100));
+        await().atMost(Duration.ofSeconds(30)).until(() -> shopper().get("/products").statusCode() == 200
+                && shopper().get("/products").jsonPath().getList("sku", String.class).contains(known));
+        AtomicBoolean changing = new AtomicBoolean(true);
+        List<String> troubles = new CopyOnWriteArrayList<>();
+        Thread products = Thread.ofVirtual().start(() -> {
+            for (int i = 0; changing.get(); i++) {
+                String sku = "SKU-" + UUID.randomUUID().toString().substring(0, 13).toUpperCase();
+                append(new ProductAdded(sku, "Rebuild mug " + i, Money.of(100 + i, "EUR"), 1));
+                append(new ProductPriceChanged(sku, Money.of(200 + i, "EUR")));
+                pause(20);
+            }
+        });
+        Thread questions = Thread.ofVirtual().start(() -> {
+            while (changing.get()) {
+                int catalog = shopper().get("/products").statusCode();
+                int order = shopper().contentType("application/json").header("Idempotency-Key", UUID.randomUUID().toString())
+                        .body("{\"lines\":[{\"sku\":\"" + known + "\",\"quantity\":1}]}").post("/orders").statusCode();
+                if (catalog != 200 || order != 202) {
+                    troubles.add("GET /products answered " + catalog + " and POST /orders " + order + " during the rebuild");
+                }
+                pause(10);
+            }
+        });
+
+        admin().post("/admin/subscribers/order.catalog/rebuild").then().statusCode(202)
+                .header("Location", org.hamcrest.Matchers.endsWith("/admin/subscribers/order.catalog"));
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> admin().get("/admin/subscribers/order.catalog").then()
+                .body("rebuild.state", equalTo("SWITCHED")));
+        changing.set(false);
+        products.join();
+        questions.join();
+
+        assertThat(troubles).isEmpty();
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(catalog()).isEqualTo(fromScratch()));
+        admin().get("/admin/dead-letters?subscriber=order.catalog").then().statusCode(200).body("size()", equalTo(0));
+    }
+
+    @Test
     void the_catalog_needs_a_token() {
         given().get("/products").then().statusCode(401).contentType("application/problem+json");
         given().auth().oauth2(Tokens.admin("ops")).get("/products").then().statusCode(200);
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // GET /products as sku|name|amount|currency lines.
+    private static List<String> catalog() {
+        List<String> lines = new ArrayList<>();
+        for (Map<String, Object> item : shopper().get("/products").then().statusCode(200).extract().jsonPath().<Map<String, Object>>getList("")) {
+            Map<?, ?> price = (Map<?, ?>) item.get("price");
+            lines.add(item.get("sku") + "|" + item.get("name") + "|" + price.get("amount") + "|" + price.get("currency"));
+        }
+        return lines;
+    }
+
+    // The catalog computed independently, straight from the store's product events: name from the addition, the last price.
+    private List<String> fromScratch() {
+        Map<String, String[]> products = new TreeMap<>();
+        for (StoredEvent event : store.streamCategory(ProductEvent.CATEGORY, Checkpoint.START).collect().asList().await().indefinitely()) {
+            switch (EventCodec.decode(event.event())) {
+                case ProductAdded added -> products.put(added.sku(), new String[] {added.name(), Long.toString(added.price().amount()),
+                        added.price().currency()});
+                case ProductPriceChanged changed -> {
+                    String[] product = products.get(changed.sku());
+                    product[1] = Long.toString(changed.price().amount());
+                    product[2] = changed.price().currency();
+                }
+                default -> { }
+            }
+        }
+        List<String> lines = new ArrayList<>();
+        products.forEach((sku, p) -> lines.add(sku + "|" + p[0] + "|" + p[1] + "|" + p[2]));
+        return lines;
+    }
+
+    private static RequestSpecification shopper() {
+        return given().auth().oauth2(Tokens.shopper("alice"));
+    }
+
+    private static RequestSpecification admin() {
+        return given().auth().oauth2(Tokens.admin("ops"));
     }
 
     private void append(ProductEvent event) {

@@ -12,7 +12,15 @@ import io.eventshop.events.reservation.LineRejection;
 import io.eventshop.events.reservation.ReservedLine;
 import io.eventshop.events.reservation.StockReservationRejected;
 import io.eventshop.events.reservation.StockReserved;
+import com.rabbitmq.client.Channel;
+import io.eventshop.broker.BrokerConnection;
+import io.eventshop.events.reservation.ReservationEvent;
 import io.eventshop.store.EventStore;
+import io.eventshop.store.RecordedEvent;
+import io.eventshop.wire.CloudEventCodec;
+import io.eventshop.wire.Exchanges;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.arc.Arc;
 import io.eventshop.store.ExpectedVersion;
 import io.eventshop.testing.LocalDatabaseResource;
 import io.eventshop.testing.Tokens;
@@ -40,6 +48,8 @@ class OrderSagaTest {
 
     @Inject
     EventStore store;
+    @Inject
+    MeterRegistry registry;
 
     String shopper;
 
@@ -94,6 +104,32 @@ class OrderSagaTest {
 
         await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4)).untilAsserted(() ->
                 as(shopper).get("/orders/" + id).then().body("status", equalTo("CANCELLED")));
+    }
+
+    @Test
+    void a_forged_stock_reserved_never_confirms_an_order_and_the_stores_outcome_decides_it() throws Exception {
+        String id = place();
+        UUID order = UUID.fromString(id);
+        double ignoredBefore = unmatched();
+        // What anyone with a broker account can publish: a well-formed StockReserved the store never held.
+        var forged = EventCodec.encode(new StockReserved(order, List.of(new ReservedLine(sku, 2))),
+                new EventMetadata(null, null, "inventory-service", null, null), Instant.now());
+        byte[] body = CloudEventCodec.encode(new RecordedEvent(forged.eventId(), ReservationEvent.stream(order), 1, forged.type(),
+                forged.schemaVersion(), forged.data(), forged.metadata(), forged.occurredAt()));
+        try (Channel channel = Arc.container().instance(BrokerConnection.class).get().get().createChannel()) {
+            channel.basicPublish(Exchanges.forCategory(ReservationEvent.CATEGORY), "", null, body);
+        }
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> unmatched() > ignoredBefore);
+        as(shopper).get("/orders/" + id).then().body("status", equalTo("PENDING"));
+
+        append(new StockReservationRejected(order, List.of(new LineRejection(sku, LineRejection.Reason.INSUFFICIENT_STOCK, 2, 0))));
+        awaitStatus(id, "REJECTED");
+    }
+
+    private double unmatched() {
+        var counter = registry.find("eventshop.subscriber.doorbells.unmatched").tag("subscriber", OrderSaga.NAME).counter();
+        return counter == null ? 0 : counter.count();
     }
 
     private String place() {

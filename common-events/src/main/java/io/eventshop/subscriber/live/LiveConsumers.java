@@ -1,0 +1,151 @@
+package io.eventshop.subscriber.live;
+
+import com.rabbitmq.client.Connection;
+import io.eventshop.events.UndecodableEventException;
+import io.eventshop.subscriber.Subscription;
+import io.eventshop.subscriber.deadletter.DeadLetters;
+import io.eventshop.subscriber.pipeline.Delivery;
+import io.eventshop.subscriber.pipeline.Pipeline;
+import io.eventshop.wire.CloudEventCodec;
+import io.eventshop.wire.EventRef;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import org.jboss.logging.Logger;
+
+/**
+ * A subscriber's live path: one queue consumer per category, and each delivery treated as a doorbell.
+ * The message is read only for the event it names ({@link CloudEventCodec#reference}); the pipeline
+ * applies the store's copy of that event, or nothing when the store holds no such event. Each delivery
+ * runs on a virtual thread of its own and is settled after its transaction: acknowledged, or rejected
+ * to the broker's dead-letter exchange when it was dead-lettered in Postgres.
+ *
+ * <p>Acknowledging is always safe here: the store is the truth and catch-up applies whatever a message
+ * failed to bring. Only a delivery interrupted by a stop is left unacknowledged, for a faster
+ * redelivery to another consumer.
+ */
+public final class LiveConsumers {
+
+    private static final Logger LOG = Logger.getLogger(LiveConsumers.class);
+
+    /** What the live path reports: for metrics. */
+    public interface Listener {
+        void unmatched(EventRef ref);
+
+        void unreadable(long deadLetterId, String reason);
+    }
+
+    private final Subscription subscription;
+    private final Pipeline pipeline;
+    private final DeadLetters deadLetters;
+    private final Listener listener;
+    private final UnmatchedDoorbells unmatched;
+    private final Map<String, QueueConsumer> consumers = new LinkedHashMap<>();
+
+    public LiveConsumers(Subscription subscription, String queueType, int prefetch, Pipeline pipeline, DeadLetters deadLetters,
+            Listener listener) {
+        this.subscription = subscription;
+        this.pipeline = pipeline;
+        this.deadLetters = deadLetters;
+        this.listener = listener;
+        this.unmatched = new UnmatchedDoorbells(subscription.name(), Duration.ofMinutes(1));
+        subscription.categories().forEach(category -> consumers.put(category,
+                new QueueConsumer(subscription.name(), category, queueType, prefetch)));
+    }
+
+    /**
+     * Opens the consumers that are closed, except for {@code replaying} categories (a replaying view has no
+     * live path yet). Returns whether one was (re)opened: it may have missed messages, which the catch-up
+     * right after applies from the store.
+     *
+     * @throws IOException when a consumer could not be opened; the others stay as they are
+     */
+    public boolean open(Connection connection, Set<String> replaying) throws IOException {
+        boolean opened = false;
+        IOException failed = null;
+        for (Map.Entry<String, QueueConsumer> entry : consumers.entrySet()) {
+            QueueConsumer consumer = entry.getValue();
+            if (consumer.isOpen() || replaying.contains(entry.getKey())) {
+                continue;
+            }
+            try {
+                consumer.open(connection, this::onMessage);
+                opened = true;
+                LOG.infof("subscriber %s consumes %s", subscription.name(), consumer.queue());
+            } catch (IOException | RuntimeException e) {
+                failed = e instanceof IOException io ? io : new IOException("consuming " + consumer.queue() + ": " + e.getMessage(), e);
+            }
+        }
+        if (failed != null) {
+            throw failed;
+        }
+        return opened;
+    }
+
+    public void close(String category) {
+        consumers.get(category).close();
+    }
+
+    public void closeAll() {
+        consumers.values().forEach(QueueConsumer::close);
+    }
+
+    public boolean isOpen(String category) {
+        return consumers.get(category).isOpen();
+    }
+
+    public String queue(String category) {
+        return consumers.get(category).queue();
+    }
+
+    /** Deletes a retired subscriber's queues, dead-letter queue and exchange (unbound first: see {@link QueueConsumer#deleteTopology}). */
+    public static void deleteTopology(Connection connection, String subscriber, java.util.List<String> categories)
+            throws IOException, TimeoutException {
+        QueueConsumer.deleteTopology(connection, subscriber, categories);
+    }
+
+    private void onMessage(byte[] body, Consumer<QueueConsumer.Settlement> settle) {
+        EventRef ref;
+        try {
+            ref = CloudEventCodec.reference(body);
+        } catch (UndecodableEventException e) {
+            Thread.ofVirtual().name("eventshop-unreadable-" + subscription.name()).start(() -> unreadable(body, e, settle));
+            return;
+        }
+        Thread.ofVirtual().name("eventshop-delivery-" + subscription.name()).start(() -> {
+            try {
+                Delivery delivery = pipeline.ring(ref);
+                if (delivery == Delivery.UNMATCHED) {
+                    listener.unmatched(ref);
+                    unmatched.note(ref);
+                }
+                settle.accept(delivery == Delivery.DEAD_LETTERED ? QueueConsumer.Settlement.REJECT : QueueConsumer.Settlement.ACK);
+            } catch (Pipeline.StoppedException stopped) {
+                LOG.debugf("subscriber %s: %s left for redelivery (stopping)", subscription.name(), ref);
+            } catch (RuntimeException bug) {
+                // Not the message's doing (its event is read from the store); catch-up applies the event later.
+                LOG.errorf(bug, "subscriber %s: delivery of %s failed; acknowledged, catch-up applies the event from the store",
+                        subscription.name(), ref);
+                settle.accept(QueueConsumer.Settlement.ACK);
+            }
+        });
+    }
+
+    // Not an event at all: nothing to park. Recorded with its reason, then rejected to the broker's DLX.
+    private void unreadable(byte[] body, UndecodableEventException e, Consumer<QueueConsumer.Settlement> settle) {
+        try {
+            DeadLetters.Recorded recorded = deadLetters.recordUnreadable(subscription.name(), subscription.lineage(), e.getMessage(),
+                    new String(body, StandardCharsets.UTF_8)).await().atMost(Duration.ofMinutes(1));
+            listener.unreadable(recorded.id(), e.getMessage());
+        } catch (RuntimeException failure) {
+            LOG.errorf(failure, "subscriber %s: an unreadable message could not be recorded as a dead letter;"
+                    + " it goes to the broker's dead-letter queue only", subscription.name());
+        }
+        settle.accept(QueueConsumer.Settlement.REJECT);
+    }
+}

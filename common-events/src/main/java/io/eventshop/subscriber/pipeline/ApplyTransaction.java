@@ -1,0 +1,206 @@
+package io.eventshop.subscriber.pipeline;
+
+import io.eventshop.events.DomainEvent;
+import io.eventshop.store.Checkpoint;
+import io.eventshop.store.EventStore;
+import io.eventshop.store.StoreTransaction;
+import io.eventshop.store.StoredEvent;
+import io.eventshop.wire.EventRef;
+import io.eventshop.subscriber.Envelope;
+import io.eventshop.subscriber.Subscription;
+import io.eventshop.subscriber.state.Checkpoints;
+import io.eventshop.subscriber.state.StreamRow;
+import io.eventshop.subscriber.state.StreamStates;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The subscriber protocol as one database transaction, whatever brought the events: a doorbell, a
+ * catch-up page or a replay page. It locks the subscriber's state (the stream rows, and for pages the
+ * category's checkpoint row), plans the page ({@link PagePlan}), reads missing versions from the store
+ * on its own connection, runs the handlers on the store's copies, advances the state and commits. A
+ * handler therefore sees each version of each stream exactly once and in order, whatever the broker
+ * and the replicas do.
+ *
+ * <p>With {@code single} (one doorbell, or a page of one event) the handlers run event by event and a
+ * failure names its event ({@link EventFailedException}); a page of several runs the handlers in one
+ * call (a view's set-based SQL), and its failure is the page's.
+ */
+final class ApplyTransaction {
+
+    private final EventStore store;
+    private final Subscription subscription;
+    private final StreamStates streams;
+    private final Checkpoints checkpoints;
+
+    ApplyTransaction(EventStore store, Subscription subscription, StreamStates streams, Checkpoints checkpoints) {
+        this.store = store;
+        this.subscription = subscription;
+        this.streams = streams;
+        this.checkpoints = checkpoints;
+    }
+
+    /** What a doorbell did. */
+    record Rung(Delivery delivery, Applied applied, StoredEvent event) {
+    }
+
+    /**
+     * A doorbell: reads the named event from the store (an indexed point read), and only if the store holds
+     * an event with that id at that place applies the store's copy, with any versions missing before it.
+     * A message naming anything else changes nothing, not even a row.
+     */
+    Uni<Rung> ring(EventRef ref) {
+        if (!subscription.categories().contains(ref.stream().category())) {
+            return Uni.createFrom().item(new Rung(Delivery.UNMATCHED, Applied.NOTHING, null));
+        }
+        String stream = ref.stream().value();
+        return store.inTransaction(tx -> store.readStream(tx, ref.stream(), ref.version(), ref.version()).chain(found -> {
+            if (found.isEmpty() || !found.getFirst().eventId().equals(ref.eventId())) {
+                return Uni.createFrom().item(new Rung(Delivery.UNMATCHED, Applied.NOTHING, null));
+            }
+            StoredEvent event = found.getFirst();
+            return streams.lock(tx, subscription.name(), List.of(stream)).chain(rows -> {
+                StreamState state = rowsState(rows);
+                PagePlan plan = PagePlan.of(found, state);
+                if (plan.duplicates() == 1) {
+                    return Uni.createFrom().item(new Rung(Delivery.DUPLICATE, new Applied(0, 0, 1, 0, 0), event));
+                }
+                if (plan.parked() == 1) {
+                    return Uni.createFrom().item(new Rung(Delivery.PARKED, new Applied(0, 0, 0, 1, 0), event));
+                }
+                return execute(tx, plan, state, true, Decoded.NONE)
+                        .call(() -> streams.advance(tx, subscription.name(), plan.lastVersions()))
+                        .map(applied -> new Rung(Delivery.APPLIED, applied, event));
+            });
+        }));
+    }
+
+    /**
+     * A catch-up page read after {@code from}: applied, and the category's checkpoint moved to its end, in
+     * one transaction.
+     *
+     * @throws PositionMovedException (as the Uni's failure) when the checkpoint is no longer at {@code from}
+     */
+    Uni<Applied> catchUp(String category, Checkpoint from, List<StoredEvent> page) {
+        Checkpoint end = page.getLast().position();
+        return store.inTransaction(tx -> lockAt(tx, category, from, false)
+                .chain(() -> streams.lock(tx, subscription.name(), page.stream().map(e -> e.streamId().value()).toList()))
+                .chain(rows -> {
+                    StreamState state = rowsState(rows);
+                    PagePlan plan = PagePlan.of(page, state);
+                    return execute(tx, plan, state, page.size() == 1, Decoded.NONE)
+                            .call(() -> streams.advance(tx, subscription.name(), plan.lastVersions()));
+                })
+                .call(() -> checkpoints.save(tx, subscription.name(), category, end, 0)));
+    }
+
+    /** What a replay page did, and each stream's version after it, for the replay's memory once it committed. */
+    record Replayed(Applied applied, Map<String, Integer> lastVersions) {
+    }
+
+    /**
+     * A replay page: the same protocol with the per-stream state in memory. The category's checkpoint row
+     * is locked and must still be {@code from}, still replaying: replicas replaying one view take turns, page
+     * by page, and never apply a page twice. The page's events count towards the replay's progress.
+     */
+    Uni<Replayed> replay(String category, Checkpoint from, List<StoredEvent> page, Decoded decoded, ReplayMemory memory) {
+        Checkpoint end = page.getLast().position();
+        return store.inTransaction(tx -> lockAt(tx, category, from, true).chain(() -> {
+            PagePlan plan = PagePlan.of(page, memory);
+            return execute(tx, plan, memory, page.size() == 1, decoded)
+                    .call(() -> checkpoints.save(tx, subscription.name(), category, end, page.size()))
+                    .map(applied -> new Replayed(applied, plan.lastVersions()));
+        }));
+    }
+
+    /** Moves the checkpoint from {@code from} past an event that was dead-lettered, or passed over, instead of applied. */
+    Uni<Void> passPast(String category, Checkpoint from, Checkpoint to, boolean replaying) {
+        return store.inTransaction(tx -> lockAt(tx, category, from, replaying)
+                .chain(() -> checkpoints.save(tx, subscription.name(), category, to, replaying ? 1 : 0)));
+    }
+
+    private Uni<Void> lockAt(StoreTransaction tx, String category, Checkpoint from, boolean replaying) {
+        return checkpoints.lock(tx, subscription.name(), category).invoke(found -> {
+            if (found.isEmpty() || found.get().replaying() != replaying || !found.get().checkpoint().equals(from)) {
+                throw new PositionMovedException(subscription.name() + " in " + category + " is "
+                        + found.map(p -> "at " + p.checkpoint() + (p.replaying() ? " (replaying)" : "")).orElse("retired")
+                        + ", not at " + from + (replaying ? " (replaying)" : ""));
+            }
+        }).replaceWithVoid();
+    }
+
+    private Uni<Applied> execute(StoreTransaction tx, PagePlan plan, StreamState state, boolean single, Decoded decoded) {
+        if (plan.isEmpty()) {
+            return Uni.createFrom().item(new Applied(0, 0, plan.duplicates(), plan.parked(), 0));
+        }
+        return inOrder(tx, plan).chain(events -> {
+            List<Envelope<DomainEvent>> envelopes = new ArrayList<>(events.size());
+            List<StoredEvent> handled = new ArrayList<>(events.size());
+            int skipped = 0;
+            for (StoredEvent event : events) {
+                if (state.skipped(event)) {
+                    skipped++;
+                    continue;
+                }
+                Optional<Envelope<DomainEvent>> envelope = decoded.envelope(event, subscription); // poison throws, naming its event
+                if (envelope.isPresent()) {
+                    envelopes.add(envelope.get());
+                    handled.add(event);
+                }
+            }
+            Applied applied = new Applied(events.size() - skipped, events.size() - plan.incoming(), plan.duplicates(), plan.parked(), skipped);
+            if (!single) {
+                return subscription.handleAll(tx, envelopes).replaceWith(applied);
+            }
+            // One by one, each after the previous one's handler finished, so a failure names its event.
+            return Multi.createFrom().range(0, envelopes.size())
+                    .onItem().transformToUniAndConcatenate(i -> subscription.handleAll(tx, List.of(envelopes.get(i)))
+                            .onFailure().transform(failure -> new EventFailedException(handled.get(i), failure)))
+                    .collect().last().replaceWith(applied);
+        });
+    }
+
+    // The plan's events with the gaps before them read from the store, in order. Read on the transaction's
+    // own connection: waiting for a second one from the same pool could exhaust it (a test found it).
+    private Uni<List<StoredEvent>> inOrder(StoreTransaction tx, PagePlan plan) {
+        if (!plan.hasRepairs()) {
+            return Uni.createFrom().item(plan.steps().stream().map(step -> ((PagePlan.Apply) step).event()).toList());
+        }
+        return Multi.createFrom().iterable(plan.steps())
+                .onItem().transformToUniAndConcatenate(step -> switch (step) {
+                    case PagePlan.Apply apply -> Uni.createFrom().item(List.of(apply.event()));
+                    case PagePlan.Repair repair -> store.readStream(tx, repair.stream(), repair.from(), repair.to()).invoke(found -> {
+                        if (found.size() != repair.count()) {
+                            throw new IllegalStateException(repair.stream() + " lacks versions " + repair.from() + ".." + repair.to()
+                                    + " in the store, but version " + repair.before().streamVersion() + " is there");
+                        }
+                    });
+                })
+                .collect().in(ArrayList<StoredEvent>::new, List::addAll)
+                .map(List::copyOf);
+    }
+
+    static StreamState rowsState(Map<String, StreamRow> rows) {
+        return new StreamState() {
+            @Override
+            public int last(String stream) {
+                return rows.get(stream).lastVersion();
+            }
+
+            @Override
+            public boolean parked(String stream) {
+                return rows.get(stream).parked();
+            }
+
+            @Override
+            public boolean skipped(StoredEvent event) {
+                StreamRow row = rows.get(event.streamId().value());
+                return row != null && row.skipVersions().contains(event.streamVersion());
+            }
+        };
+    }
+}

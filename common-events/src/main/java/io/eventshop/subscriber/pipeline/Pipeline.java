@@ -1,0 +1,276 @@
+package io.eventshop.subscriber.pipeline;
+
+import io.eventshop.events.StreamId;
+import io.eventshop.store.Checkpoint;
+import io.eventshop.store.EventStore;
+import io.eventshop.store.StoredEvent;
+import io.eventshop.wire.EventRef;
+import io.eventshop.subscriber.Subscription;
+import io.eventshop.subscriber.deadletter.DeadLetters;
+import io.eventshop.subscriber.state.Checkpoints;
+import io.eventshop.subscriber.state.StreamStates;
+import io.eventshop.wire.CloudEventCodec;
+import io.eventshop.worker.Worker;
+import io.smallrye.mutiny.Uni;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+/**
+ * One subscriber's way from "something may be new" to "applied": every source (doorbells, catch-up
+ * pages, replay pages, resyncs) goes through the same apply transaction ({@link ApplyTransaction}) and
+ * the same {@link RetryPolicy}. A page that fails is applied event by event, so exactly the bad event
+ * is given up on: dead-lettered with its stream parked, or passed over when an operator already
+ * skipped it in this subscriber's lineage. Everything else flows.
+ *
+ * <p>Blocking: call it from a virtual thread, never from an event loop. Stops (with {@link
+ * StoppedException}) when the subscriber's worker stops.
+ */
+public final class Pipeline {
+
+    /** The subscriber stopped before the work finished: nothing of it committed that was not complete. */
+    public static final class StoppedException extends RuntimeException {
+        StoppedException(String subscriber) {
+            super(subscriber + " stopped", null, false, false);
+        }
+    }
+
+    private static final Duration TRANSACTION_TIMEOUT = Duration.ofMinutes(5);
+
+    private final Subscription subscription;
+    private final EventStore store;
+    private final ApplyTransaction transaction;
+    private final DeadLetters deadLetters;
+    private final RetryPolicy policy;
+    private final PipelineListener listener;
+    private final Worker worker;
+
+    public Pipeline(Subscription subscription, EventStore store, StreamStates streams, Checkpoints checkpoints, DeadLetters deadLetters,
+            RetryPolicy policy, PipelineListener listener, Worker worker) {
+        this.subscription = subscription;
+        this.store = store;
+        this.transaction = new ApplyTransaction(store, subscription, streams, checkpoints);
+        this.deadLetters = deadLetters;
+        this.policy = policy;
+        this.listener = listener;
+        this.worker = worker;
+    }
+
+    /** A doorbell: applies the store's copy of the event it names, if the store holds it. */
+    public Delivery ring(EventRef ref) {
+        RetryPolicy.Tries tries = new RetryPolicy.Tries();
+        Set<UUID> carried = new HashSet<>();
+        while (worker.running()) {
+            try {
+                ApplyTransaction.Rung rung = await(transaction.ring(ref));
+                listener.rung(rung.delivery(), rung.applied(), rung.event());
+                return rung.delivery();
+            } catch (RuntimeException failure) {
+                RetryPolicy.Decision decision = policy.next(Failures.classify(failure), tries, true);
+                if (decision instanceof RetryPolicy.GiveUp giveUp) {
+                    GaveUp gaveUp = giveUp(failure, giveUp.attempts(), null, carried);
+                    if (gaveUp == GaveUp.DEAD_LETTERED) {
+                        return Delivery.DEAD_LETTERED;
+                    }
+                    if (gaveUp == GaveUp.APPLIED_MEANWHILE) {
+                        return Delivery.DUPLICATE;
+                    }
+                } else {
+                    retry(failure, decision, tries);
+                }
+            }
+        }
+        throw new StoppedException(subscription.name());
+    }
+
+    /**
+     * A catch-up page read after {@code from}: applied and the checkpoint moved to its end.
+     *
+     * @return false when the checkpoint had moved (another replica, a reposition): read again from the stored one
+     */
+    public boolean catchUp(String category, Checkpoint from, List<StoredEvent> page) {
+        RetryPolicy.Tries tries = new RetryPolicy.Tries();
+        Set<UUID> carried = new HashSet<>();
+        while (worker.running()) {
+            try {
+                listener.page(false, await(transaction.catchUp(category, from, page)));
+                return true;
+            } catch (PositionMovedException moved) {
+                return false;
+            } catch (RuntimeException failure) {
+                RetryPolicy.Decision decision = policy.next(Failures.classify(failure), tries, page.size() == 1);
+                if (decision instanceof RetryPolicy.Split) {
+                    Checkpoint at = from;
+                    for (StoredEvent event : page) {
+                        if (!catchUp(category, at, List.of(event))) {
+                            return false;
+                        }
+                        at = event.position();
+                    }
+                    return true;
+                }
+                if (decision instanceof RetryPolicy.GiveUp giveUp) {
+                    GaveUp gaveUp = giveUp(failure, giveUp.attempts(), null, carried);
+                    if (gaveUp != GaveUp.CARRIED && gaveUp != GaveUp.NO_EVENT) {
+                        return passPast(category, from, page.getLast().position(), false);
+                    }
+                } else {
+                    retry(failure, decision, tries);
+                }
+            }
+        }
+        throw new StoppedException(subscription.name());
+    }
+
+    /**
+     * A replay page read after {@code from}, with the stream state in {@code memory}, which it advances
+     * once the page committed.
+     *
+     * @return false when the replay's checkpoint had moved (another replica's page, or the replay finished)
+     */
+    public boolean replay(String category, Checkpoint from, List<StoredEvent> page, Decoded decoded, ReplayMemory memory) {
+        RetryPolicy.Tries tries = new RetryPolicy.Tries();
+        Set<UUID> carried = new HashSet<>();
+        while (worker.running()) {
+            try {
+                ApplyTransaction.Replayed replayed = await(transaction.replay(category, from, page, decoded, memory));
+                memory.advance(replayed.lastVersions());
+                listener.page(true, replayed.applied());
+                return true;
+            } catch (PositionMovedException moved) {
+                return false;
+            } catch (RuntimeException failure) {
+                RetryPolicy.Decision decision = policy.next(Failures.classify(failure), tries, page.size() == 1);
+                if (decision instanceof RetryPolicy.Split) {
+                    Checkpoint at = from;
+                    for (StoredEvent event : page) {
+                        if (!replay(category, at, List.of(event), decoded, memory)) {
+                            return false;
+                        }
+                        at = event.position();
+                    }
+                    return true;
+                }
+                if (decision instanceof RetryPolicy.GiveUp giveUp) {
+                    GaveUp gaveUp = giveUp(failure, giveUp.attempts(), memory, carried);
+                    if (gaveUp != GaveUp.CARRIED && gaveUp != GaveUp.NO_EVENT) {
+                        return passPast(category, from, page.getLast().position(), true);
+                    }
+                } else {
+                    retry(failure, decision, tries);
+                }
+            }
+        }
+        throw new StoppedException(subscription.name());
+    }
+
+    /**
+     * Applies a stream up to its head as it is now, through the normal path (a doorbell for its newest
+     * version, which repairs every version missing before it): after a dead letter was resolved.
+     */
+    public Delivery resync(StreamId stream) {
+        Optional<StoredEvent> head = retrying(() -> store.streamVersion(stream)
+                .chain(version -> version == 0 ? Uni.createFrom().item(Optional.<StoredEvent>empty())
+                        : store.inTransaction(tx -> store.readStream(tx, stream, version, version)).map(found -> found.stream().findFirst())));
+        return head.map(event -> ring(new EventRef(event.eventId(), stream, event.streamVersion()))).orElse(Delivery.DUPLICATE);
+    }
+
+    private enum GaveUp { DEAD_LETTERED, CARRIED, APPLIED_MEANWHILE, NO_EVENT }
+
+    // Gives up on the event the failure names: passes over it when an operator skipped it elsewhere in the
+    // lineage (once per event and work: a skip that does not take would otherwise loop), else dead-letters
+    // it and parks its stream. A failure naming no event is the runtime's own: it is retried, slowly.
+    private GaveUp giveUp(RuntimeException failure, int attempts, ReplayMemory memory, Set<UUID> carried) {
+        StoredEvent event = failedEvent(failure);
+        if (event == null) {
+            listener.failedWithoutEvent(failure);
+            worker.pause(policy.maxBackoff());
+            return GaveUp.NO_EVENT;
+        }
+        String reason = Failures.reason(failure.getCause() != null && failure instanceof EventFailedException ? failure.getCause() : failure);
+        String body = new String(CloudEventCodec.encode(event.event()), StandardCharsets.UTF_8);
+        if (carried.add(event.eventId())) {
+            Optional<Long> decision = retrying(() -> deadLetters.skipDecision(subscription.lineage(), event.eventId()));
+            if (decision.isPresent()) {
+                long id = retrying(() -> deadLetters.recordCarriedSkip(subscription.name(), subscription.lineage(), event.event(),
+                        decision.get(), reason, memory == null, body));
+                if (memory != null) {
+                    memory.skip(event.eventId());
+                }
+                listener.gaveUp(event, id, true, reason, attempts);
+                return GaveUp.CARRIED;
+            }
+        }
+        int appliedIfNew = memory == null ? 0 : memory.last(event.streamId().value());
+        Optional<DeadLetters.Recorded> recorded = retrying(() -> deadLetters.park(subscription.name(), subscription.lineage(), event.event(),
+                appliedIfNew, reason, attempts, body));
+        if (memory != null) {
+            memory.park(event.streamId().value());
+        }
+        if (recorded.isEmpty()) {
+            return GaveUp.APPLIED_MEANWHILE;
+        }
+        if (recorded.get().created()) {
+            listener.gaveUp(event, recorded.get().id(), false, reason, attempts);
+        }
+        return GaveUp.DEAD_LETTERED;
+    }
+
+    private boolean passPast(String category, Checkpoint from, Checkpoint to, boolean replaying) {
+        try {
+            retrying(() -> transaction.passPast(category, from, to, replaying));
+            return true;
+        } catch (PositionMovedException moved) {
+            return false;
+        }
+    }
+
+    private static StoredEvent failedEvent(Throwable failure) {
+        for (Throwable at = failure; at != null; at = at.getCause() == at ? null : at.getCause()) {
+            if (at instanceof EventFailedException failed) {
+                return failed.event();
+            }
+        }
+        return null;
+    }
+
+    private void retry(RuntimeException failure, RetryPolicy.Decision decision, RetryPolicy.Tries tries) {
+        Failures.Kind kind = Failures.classify(failure);
+        listener.retrying(kind, switch (kind) {
+            case UNAVAILABLE -> tries.unavailable();
+            case CONTENTION -> tries.contention();
+            default -> tries.handler();
+        }, failure);
+        worker.pause(((RetryPolicy.Retry) decision).after());
+    }
+
+    // Bookkeeping (dead letters, a stream's head) waits out the database like everything else; any other failure is a bug.
+    private <T> T retrying(Supplier<Uni<T>> work) {
+        RetryPolicy.Tries tries = new RetryPolicy.Tries();
+        while (worker.running()) {
+            try {
+                return await(work.get());
+            } catch (PositionMovedException moved) {
+                throw moved;
+            } catch (RuntimeException failure) {
+                Failures.Kind kind = Failures.classify(failure);
+                if (kind != Failures.Kind.UNAVAILABLE && kind != Failures.Kind.CONTENTION) {
+                    throw failure;
+                }
+                RetryPolicy.Decision decision = policy.next(Failures.Kind.UNAVAILABLE, tries, true);
+                listener.retrying(kind, tries.unavailable(), failure);
+                worker.pause(((RetryPolicy.Retry) decision).after());
+            }
+        }
+        throw new StoppedException(subscription.name());
+    }
+
+    private static <T> T await(Uni<T> work) {
+        return work.await().atMost(TRANSACTION_TIMEOUT);
+    }
+}

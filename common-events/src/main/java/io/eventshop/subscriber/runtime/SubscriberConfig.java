@@ -1,0 +1,65 @@
+package io.eventshop.subscriber.runtime;
+
+import io.eventshop.subscriber.Subscription;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Map;
+
+@ConfigMapping(prefix = "eventshop.subscriber")
+public interface SubscriberConfig {
+
+    /**
+     * {@code quorum} (replicated, the default) or {@code classic}. A queue keeps the type it was
+     * declared with: changing this needs the old queues deleted (they are re-declared on start).
+     */
+    @WithDefault("quorum")
+    String queueType();
+
+    /** Messages per queue delivered before one is acknowledged; they are applied concurrently. */
+    @WithDefault("64")
+    int prefetch();
+
+    /** Events per catch-up or replay transaction. */
+    @WithDefault("1000")
+    int pageSize();
+
+    /** How often the catch-up reader looks for what the broker never delivered. */
+    @WithDefault("5s")
+    Duration catchUpInterval();
+
+    /** Tries of a failing handler before its event is dead-lettered and its stream parked. */
+    @WithDefault("5")
+    int maxAttempts();
+
+    /**
+     * Tries of an event that keeps meeting contention (a conflict, deadlock or lock timeout) before it is
+     * dead-lettered: a failure that stays "passing" this long is the event's own.
+     */
+    @WithDefault("30")
+    int maxContentionAttempts();
+
+    /** Pause after the first failure; doubles per failure, with jitter. */
+    @WithDefault("100ms")
+    Duration backoff();
+
+    /** Longest pause between tries. */
+    @WithDefault("5s")
+    Duration maxBackoff();
+
+    /** Pause before re-opening a consumer after its channel or connection closed. */
+    @WithDefault("2s")
+    Duration retryInterval();
+
+    /**
+     * Where a new reactor starts, by subscriber name: {@code head} (the default: it never acts on history)
+     * or {@code beginning} (it acts on every stored event, once). Views always start at the beginning.
+     * Example: {@code eventshop.subscriber.start."order.saga"=beginning}.
+     */
+    Map<String, Subscription.Start> start();
+
+    default SubscriberOptions options() {
+        return new SubscriberOptions(queueType(), prefetch(), pageSize(), catchUpInterval(), maxAttempts(), maxContentionAttempts(),
+                backoff(), maxBackoff(), retryInterval());
+    }
+}

@@ -1,0 +1,35 @@
+package io.eventshop.subscriber.runtime;
+
+import io.eventshop.subscriber.pipeline.RetryPolicy;
+import java.time.Duration;
+import java.util.random.RandomGenerator;
+
+/**
+ * How subscribers behave; see {@link SubscriberConfig} for the documented settings.
+ *
+ * @param queueType             {@code quorum} or {@code classic}
+ * @param prefetch              unacknowledged messages per queue (applied concurrently; each stream stays in order)
+ * @param pageSize              events per catch-up or replay transaction
+ * @param catchUpInterval       pause between catch-up passes
+ * @param maxAttempts           tries of a failing handler before its event is dead-lettered
+ * @param maxContentionAttempts tries of an event that keeps meeting contention before it is dead-lettered
+ * @param backoff               pause after the first failure; doubles each time up to {@code maxBackoff}, with jitter
+ * @param maxBackoff            longest pause between tries
+ * @param retryInterval         pause before re-opening a consumer whose channel closed
+ */
+public record SubscriberOptions(String queueType, int prefetch, int pageSize, Duration catchUpInterval, int maxAttempts,
+        int maxContentionAttempts, Duration backoff, Duration maxBackoff, Duration retryInterval) {
+
+    public SubscriberOptions {
+        if (!queueType.equals("quorum") && !queueType.equals("classic")) {
+            throw new IllegalArgumentException("eventshop.subscriber.queue-type is quorum or classic, was " + queueType);
+        }
+        if (prefetch < 1 || pageSize < 1 || maxAttempts < 1 || maxContentionAttempts < 1) {
+            throw new IllegalArgumentException("subscriber prefetch, page size and attempts must be positive");
+        }
+    }
+
+    RetryPolicy retryPolicy() {
+        return new RetryPolicy(maxAttempts, maxContentionAttempts, backoff, maxBackoff, RandomGenerator.getDefault());
+    }
+}

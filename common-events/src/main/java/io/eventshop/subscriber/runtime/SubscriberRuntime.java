@@ -1,0 +1,248 @@
+package io.eventshop.subscriber.runtime;
+
+import io.eventshop.broker.BrokerConnection;
+import io.eventshop.store.Checkpoint;
+import io.eventshop.store.EventStore;
+import io.eventshop.subscriber.Subscription;
+import io.eventshop.subscriber.deadletter.DeadLetter;
+import io.eventshop.subscriber.deadletter.DeadLetters;
+import io.eventshop.subscriber.live.LiveConsumers;
+import io.eventshop.subscriber.state.Checkpoints;
+import io.eventshop.subscriber.state.StreamStates;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeoutException;
+import org.jboss.logging.Logger;
+
+/**
+ * Runs every {@link Subscription} the service declares as a CDI bean (its reactors) and those started
+ * at run time (view generations): one {@link Subscriber} each, sharing the service's AMQP connection
+ * and the store's pool. Also the public face of subscriber state for the rest of the service: dead
+ * letters, progress, repositioning and retirement, so nothing else touches the subscriber tables.
+ */
+@ApplicationScoped
+public class SubscriberRuntime {
+
+    private static final Logger LOG = Logger.getLogger(SubscriberRuntime.class);
+
+    @Inject
+    Instance<Subscription> declared;
+    @Inject
+    SubscriberConfig config;
+    @Inject
+    EventStore store;
+    @Inject
+    BrokerConnection broker;
+    @Inject
+    MeterRegistry registry;
+
+    private final Map<String, Subscriber> subscribers = new LinkedHashMap<>();
+    private StreamStates streams;
+    private Checkpoints checkpoints;
+    private DeadLetters deadLetters;
+    private Repositions repositions;
+
+    @PostConstruct
+    void init() {
+        streams = new StreamStates(store);
+        checkpoints = new Checkpoints(store);
+        deadLetters = new DeadLetters(store, streams, checkpoints);
+        repositions = new Repositions(store, streams, checkpoints);
+    }
+
+    void onStart(@Observes StartupEvent start) {
+        for (Subscription subscription : declared) {
+            start(subscription);
+        }
+    }
+
+    // All at once: each stop waits for its loop to leave its current transaction.
+    void onStop(@Observes ShutdownEvent stop) {
+        List<Subscriber> all = all();
+        List<Thread> stopping = all.stream().map(subscriber -> Thread.ofVirtual().start(() -> subscriber.close(grace()))).toList();
+        for (Thread thread : stopping) {
+            try {
+                thread.join(grace().plusSeconds(1));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private Duration grace() {
+        return config.maxBackoff().plus(config.retryInterval()).multipliedBy(2);
+    }
+
+    /**
+     * Starts a subscription, such as a view generation made at run time; a new view replays the store
+     * first, as at start-up. A reactor starts where {@code eventshop.subscriber.start."<name>"} says (head).
+     */
+    public synchronized Subscriber start(Subscription subscription) {
+        if (subscribers.containsKey(subscription.name())) {
+            throw new IllegalStateException("two subscriptions are named " + subscription.name() + "; names must be unique");
+        }
+        Subscription.Start start = config.start().getOrDefault(subscription.name(), Subscription.Start.HEAD);
+        Subscriber subscriber = new Subscriber(subscription, start, store, broker, config.options(), registry);
+        subscribers.put(subscription.name(), subscriber);
+        subscriber.start();
+        return subscriber;
+    }
+
+    /** Stops a subscriber in this process; its queues and state stay, so another start resumes it. */
+    public void stop(String name) {
+        Subscriber subscriber;
+        synchronized (this) {
+            subscriber = subscribers.remove(name);
+        }
+        if (subscriber != null) {
+            subscriber.close(grace());
+        }
+    }
+
+    /**
+     * Stops a subscriber and deletes what it has: queues, per-stream rows, checkpoints and open dead
+     * letters (resolved ones stay: they are its lineage's decisions). For a view generation that was
+     * replaced; a later subscriber of that name starts afresh.
+     */
+    public Uni<Void> retire(String name, List<String> categories) {
+        stop(name);
+        // State first: a replica still running this subscriber finds its checkpoints gone and stops,
+        // instead of declaring the queues again when their deletion cancels its consumers.
+        return forget(name).chain(() -> deleteQueues(name, categories));
+    }
+
+    /** Deletes a subscriber's state in the store: checkpoints, per-stream rows, open dead letters. */
+    public Uni<Void> forget(String name) {
+        return store.inTransaction(tx -> forget(tx, name));
+    }
+
+    /** As {@link #forget(String)}, in the caller's transaction (a view generation made under the same name after a lost registry). */
+    public Uni<Void> forget(io.eventshop.store.StoreTransaction tx, String name) {
+        return checkpoints.deleteAll(tx, name)
+                .chain(() -> streams.deleteAll(tx, name))
+                .chain(() -> deadLetters.deleteOpen(tx, name));
+    }
+
+    /**
+     * Deletes the queues a subscriber of this name left behind, say when a lost registry makes a name be
+     * used again: their messages would be about events of another history. Run before it starts.
+     */
+    public Uni<Void> deleteQueues(String name, List<String> categories) {
+        return Uni.createFrom().voidItem().emitOn(Infrastructure.getDefaultWorkerPool()).invoke(() -> {
+            try {
+                LiveConsumers.deleteTopology(broker.get(), name, categories);
+            } catch (IOException | TimeoutException e) {
+                throw new java.io.UncheckedIOException(new IOException("deleting the queues of " + name + ": " + e.getMessage(), e));
+            }
+        });
+    }
+
+    public synchronized List<Subscriber> all() {
+        return List.copyOf(subscribers.values());
+    }
+
+    public synchronized Optional<Subscriber> named(String name) {
+        return Optional.ofNullable(subscribers.get(name));
+    }
+
+    /** The subscribers of this service that are copies of {@code lineage} (a view's generations), or the subscriber of that name. */
+    public synchronized List<Subscriber> ofLineage(String lineage) {
+        return subscribers.values().stream().filter(s -> s.subscription().lineage().equals(lineage) || s.name().equals(lineage)).toList();
+    }
+
+    /** Subscribers with state in the store whose name starts with {@code prefix}: what a lost registry leaves behind. */
+    public Uni<List<String>> knownStartingWith(String prefix) {
+        return checkpoints.subscribersStartingWith(prefix);
+    }
+
+    /** Per category: the checkpoint, whether it replays and how many events its replay has read. */
+    public Uni<List<io.eventshop.subscriber.state.Position>> positions(String subscriber) {
+        return checkpoints.all(subscriber);
+    }
+
+    /** A subscriber's positions as {@code tx} sees them, without locking them. */
+    public Uni<List<io.eventshop.subscriber.state.Position>> positions(io.eventshop.store.StoreTransaction tx, String subscriber) {
+        return checkpoints.all(tx, subscriber);
+    }
+
+    /** Locks the subscribers' checkpoint rows for the rest of {@code tx}: a switch-over decides on them. */
+    public Uni<List<Checkpoints.SubscriberPosition>> lockPositions(io.eventshop.store.StoreTransaction tx, List<String> subscribers) {
+        return checkpoints.lockAll(tx, subscribers);
+    }
+
+    /** Whether {@code position} is settled in the store and {@code subscriber} has applied up to it. */
+    public Uni<Checkpoints.Applied> appliedUpTo(io.eventshop.store.StoreTransaction tx, String subscriber, Checkpoint position) {
+        return checkpoints.appliedUpTo(tx, subscriber, position);
+    }
+
+    // --- dead letters ----------------------------------------------------------------------------
+
+    /** This service's dead letters (of {@code subscriber}, a name or a lineage, when given), oldest first. */
+    public Uni<List<DeadLetter>> deadLetters(Optional<String> subscriber, DeadLetter.Status status, String reasonContains, long afterId,
+            int limit) {
+        List<String> names = subscriber.map(List::of).orElseGet(() -> all().stream().map(Subscriber::name).toList());
+        return deadLetters.list(names, status, reasonContains, afterId, limit);
+    }
+
+    /** A dead letter of one of this service's subscribers. */
+    public Uni<Optional<DeadLetter>> deadLetter(long id) {
+        return deadLetters.find(id).map(found -> found.filter(letter -> named(letter.subscriber()).isPresent()));
+    }
+
+    /** The oldest open dead letter of {@code subscriber}, in one transaction's view. */
+    public Uni<Optional<DeadLetter>> firstOpenDeadLetter(io.eventshop.store.StoreTransaction tx, String subscriber) {
+        return deadLetters.firstOpen(tx, subscriber);
+    }
+
+    public Uni<Optional<DeadLetter>> firstOpenDeadLetter(String subscriber) {
+        return deadLetters.firstOpen(subscriber);
+    }
+
+    /**
+     * Resolves a dead letter through the subscriber it belongs to (which applies its stream's waiting
+     * events), and wakes the other copies of its lineage here: a skip resolves theirs too.
+     */
+    public Uni<Subscriber.Resolution> resolve(DeadLetter letter, DeadLetter.Status outcome) {
+        Subscriber owner = named(letter.subscriber()).orElseThrow(() -> new IllegalStateException(letter.subscriber() + " does not run here"));
+        return owner.resolve(letter, outcome).invoke(() -> ofLineage(letter.lineage()).forEach(Subscriber::catchUpNow));
+    }
+
+    // --- reposition ------------------------------------------------------------------------------
+
+    /**
+     * Moves a subscriber back to {@code from} in every category it reads, so the events after it are applied
+     * again, once each, in order; audited in the log (with {@code actor}) and the {@code
+     * eventshop.subscriber.repositions} counter. See {@link Repositions#reposition}.
+     */
+    public Uni<List<Repositions.Repositioned>> reposition(Subscription subscription, Repositions.From from, String actor) {
+        return repositions.reposition(subscription, from).invoke(done -> {
+            Counter.builder("eventshop.subscriber.repositions").description("Repositions an operator made")
+                    .tag("subscriber", subscription.name()).register(registry).increment();
+            LOG.warnf("subscriber %s repositioned by %s to %s: %s", subscription.name(), actor, from, done);
+            ofLineage(subscription.lineage()).forEach(Subscriber::catchUpNow);
+        });
+    }
+
+    /** Every subscriber's status here, measured now. */
+    public Uni<List<SubscriberStatus>> statuses() {
+        List<Uni<SubscriberStatus>> all = new ArrayList<>(all().stream().map(Subscriber::status).toList());
+        return all.isEmpty() ? Uni.createFrom().item(List.of()) : Uni.join().all(all).andFailFast();
+    }
+}

@@ -1,0 +1,195 @@
+package io.eventshop.subscriber.state;
+
+import io.eventshop.store.Checkpoint;
+import io.eventshop.store.EventStore;
+import io.eventshop.store.StoreTransaction;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.Tuple;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The only class that reads or writes {@code event_store.subscriber_checkpoints}: where each
+ * subscriber's reader stands in each category ({@link Position}), and what follows from it (lag, "has
+ * it applied the store up to here?"). A page of catch-up or replay locks its category's row and checks
+ * that it is still where the reader thinks it is, so replicas take turns and a reposition in between
+ * is never overwritten.
+ */
+public final class Checkpoints {
+
+    private static final String COLUMNS = "category, transaction_id::text::bigint, global_position, replaying, replayed";
+    private static final String FIND = "select " + COLUMNS + " from event_store.subscriber_checkpoints where subscriber = $1 and category = $2";
+    private static final String LOCK = FIND + " for update";
+    private static final String ALL = "select " + COLUMNS + " from event_store.subscriber_checkpoints where subscriber = $1 order by category";
+    private static final String LOCK_ALL = "select subscriber, " + COLUMNS + " from event_store.subscriber_checkpoints"
+            + " where subscriber = any($1::text[]) order by subscriber, category for update";
+    private static final String CREATE = "insert into event_store.subscriber_checkpoints"
+            + " (subscriber, category, transaction_id, global_position, replaying)"
+            + " values ($1, $2, $3::bigint::text::xid8, $4, $5) on conflict do nothing";
+    private static final String SAVE = "update event_store.subscriber_checkpoints set transaction_id = $3::bigint::text::xid8,"
+            + " global_position = $4, replayed = replayed + $5, updated_at = now() where subscriber = $1 and category = $2";
+    private static final String FINISH_REPLAY = "update event_store.subscriber_checkpoints set replaying = false, updated_at = now()"
+            + " where subscriber = $1 and category = $2";
+    // Subscribers starting together on several replicas: one initialises, the others find its rows.
+    private static final String SERIALISE = "select pg_advisory_xact_lock(hashtext('eventshop.subscriber'), hashtext($1))";
+    private static final String DELETE = "delete from event_store.subscriber_checkpoints where subscriber = $1";
+    private static final String NAMED_LIKE = "select distinct subscriber from event_store.subscriber_checkpoints where subscriber like $1";
+    /** Lag counts stop here: counting a rebuild's millions on every status call would cost more than it tells. */
+    public static final int LAG_COUNT_CAP = 1_000_000;
+    private static final String LAG = "select count(*), min(occurred_at) from (select e.occurred_at from event_store.events e"
+            + " join event_store.subscriber_checkpoints c on c.subscriber = $1 and c.category = $2 and e.category = c.category"
+            + " where (e.transaction_id, e.global_position) > (c.transaction_id, c.global_position)"
+            + " and e.transaction_id < pg_snapshot_xmin(pg_current_snapshot()) limit " + LAG_COUNT_CAP + ") waiting";
+    // Settled: below the horizon, so no transaction can still commit an event at or before it. Applied: no
+    // event of the subscriber's categories lies between its checkpoints and the position.
+    private static final String APPLIED_UP_TO = "select $2::bigint::text::xid8 < pg_snapshot_xmin(pg_current_snapshot()),"
+            + " not exists (select 1 from event_store.subscriber_checkpoints c join event_store.events e on e.category = c.category"
+            + " and (e.transaction_id, e.global_position) > (c.transaction_id, c.global_position)"
+            + " and (e.transaction_id, e.global_position) <= ($2::bigint::text::xid8, $3) where c.subscriber = $1)";
+    // Where a reposition to a time puts a category: just before its first event (in store order) that
+    // happened at or after the time; empty when there is none yet.
+    private static final String FIRST_AT_OR_AFTER = "select e.transaction_id::text::bigint, e.global_position from event_store.events e"
+            + " where e.category = $1 and e.occurred_at >= $2 and e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())"
+            + " order by e.transaction_id, e.global_position limit 1";
+
+    /** Events after a checkpoint (counted up to {@link #LAG_COUNT_CAP}) and the age of the oldest, 0 when none. */
+    public record Lag(long events, double seconds) {
+        public static final Lag NONE = new Lag(0, 0);
+    }
+
+    /** Whether a store position is settled (below the horizon) and applied by a subscriber. */
+    public record Applied(boolean settled, boolean applied) {
+    }
+
+    private final EventStore store;
+
+    public Checkpoints(EventStore store) {
+        this.store = store;
+    }
+
+    /** Serialises the first start of {@code subscriber} across replicas, for the rest of {@code tx}. */
+    public Uni<Void> serialiseInitialisation(StoreTransaction tx, String subscriber) {
+        return tx.connection().preparedQuery(SERIALISE).execute(Tuple.of(subscriber)).replaceWithVoid();
+    }
+
+    public Uni<Optional<Position>> find(StoreTransaction tx, String subscriber, String category) {
+        return tx.connection().preparedQuery(FIND).execute(Tuple.of(subscriber, category)).map(Checkpoints::first);
+    }
+
+    /** The category's position as committed now; empty when it has none (never initialised, or retired). */
+    public Uni<Optional<Position>> find(String subscriber, String category) {
+        return store.inTransaction(tx -> find(tx, subscriber, category));
+    }
+
+    /** Locks the category's row for the rest of {@code tx}; empty when it has none. */
+    public Uni<Optional<Position>> lock(StoreTransaction tx, String subscriber, String category) {
+        return tx.connection().preparedQuery(LOCK).execute(Tuple.of(subscriber, category)).map(Checkpoints::first);
+    }
+
+    public Uni<List<Position>> all(String subscriber) {
+        return store.inTransaction(tx -> all(tx, subscriber));
+    }
+
+    public Uni<List<Position>> all(StoreTransaction tx, String subscriber) {
+        return tx.connection().preparedQuery(ALL).execute(Tuple.of(subscriber)).map(Checkpoints::positions);
+    }
+
+    /** Every category row of {@code subscribers}, locked in one order (subscriber, category). */
+    public Uni<List<SubscriberPosition>> lockAll(StoreTransaction tx, List<String> subscribers) {
+        return tx.connection().preparedQuery(LOCK_ALL).execute(Tuple.of(subscribers.toArray(String[]::new))).map(rows -> {
+            List<SubscriberPosition> found = new ArrayList<>();
+            for (Row row : rows) {
+                found.add(new SubscriberPosition(row.getString(0), new Position(row.getString(1), new Checkpoint(row.getLong(2),
+                        row.getLong(3)), row.getBoolean(4), row.getLong(5))));
+            }
+            return found;
+        });
+    }
+
+    /** A position with the subscriber it belongs to. */
+    public record SubscriberPosition(String subscriber, Position position) {
+    }
+
+    /** Creates the category's row at {@code at}; false when it existed. */
+    public Uni<Boolean> create(StoreTransaction tx, String subscriber, String category, Checkpoint at, boolean replaying) {
+        return tx.connection().preparedQuery(CREATE)
+                .execute(Tuple.of(subscriber, category, at.transactionId(), at.globalPosition(), replaying))
+                .map(rows -> rows.rowCount() == 1);
+    }
+
+    /**
+     * Moves a category's checkpoint to {@code to} (forward after a page, or back for a reposition) and adds
+     * {@code replayed} to its replay count. Call it with the row locked ({@link #lock}).
+     */
+    public Uni<Void> save(StoreTransaction tx, String subscriber, String category, Checkpoint to, int replayed) {
+        return tx.connection().preparedQuery(SAVE)
+                .execute(Tuple.of(subscriber, category, to.transactionId(), to.globalPosition(), replayed))
+                .replaceWithVoid();
+    }
+
+    public Uni<Void> finishReplay(StoreTransaction tx, String subscriber, String category) {
+        return tx.connection().preparedQuery(FINISH_REPLAY).execute(Tuple.of(subscriber, category)).replaceWithVoid();
+    }
+
+    public Uni<Void> deleteAll(StoreTransaction tx, String subscriber) {
+        return tx.connection().preparedQuery(DELETE).execute(Tuple.of(subscriber)).replaceWithVoid();
+    }
+
+    /** Subscribers with checkpoints whose name starts with {@code prefix}: what a lost registry left behind. */
+    public Uni<List<String>> subscribersStartingWith(String prefix) {
+        String like = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+        return store.inTransaction(tx -> tx.connection().preparedQuery(NAMED_LIKE).execute(Tuple.of(like)).map(rows -> {
+            List<String> names = new ArrayList<>();
+            rows.forEach(row -> names.add(row.getString(0)));
+            return names;
+        }));
+    }
+
+    /** How far the subscriber is behind the store in {@code category}, measured now. */
+    public Uni<Lag> lag(String subscriber, String category) {
+        return store.inTransaction(tx -> tx.connection().preparedQuery(LAG).execute(Tuple.of(subscriber, category)).map(rows -> {
+            Row row = rows.iterator().next();
+            OffsetDateTime oldest = row.getOffsetDateTime(1);
+            double seconds = oldest == null ? 0 : Math.max(0, Duration.between(oldest.toInstant(), Instant.now()).toMillis() / 1000.0);
+            return new Lag(row.getLong(0), seconds);
+        }));
+    }
+
+    /** Whether {@code position} is settled in the store and {@code subscriber} has applied everything up to it. */
+    public Uni<Applied> appliedUpTo(StoreTransaction tx, String subscriber, Checkpoint position) {
+        return tx.connection().preparedQuery(APPLIED_UP_TO)
+                .execute(Tuple.of(subscriber, position.transactionId(), position.globalPosition()))
+                .map(rows -> new Applied(rows.iterator().next().getBoolean(0), rows.iterator().next().getBoolean(1)));
+    }
+
+    /** The checkpoint just before the category's first event that happened at or after {@code time}; empty when none has. */
+    public Uni<Optional<Checkpoint>> justBefore(StoreTransaction tx, String category, Instant time) {
+        return tx.connection().preparedQuery(FIRST_AT_OR_AFTER).execute(Tuple.of(category, time.atOffset(java.time.ZoneOffset.UTC)))
+                .map(rows -> {
+                    if (rows.size() == 0) {
+                        return Optional.empty();
+                    }
+                    Row row = rows.iterator().next();
+                    // Every event before it in the store's order is at or before (tx, pos - 1); it is not.
+                    return Optional.of(new Checkpoint(row.getLong(0), row.getLong(1) - 1));
+                });
+    }
+
+    private static Optional<Position> first(RowSet<Row> rows) {
+        return rows.size() == 0 ? Optional.empty() : Optional.of(positions(rows).getFirst());
+    }
+
+    private static List<Position> positions(RowSet<Row> rows) {
+        List<Position> found = new ArrayList<>();
+        for (Row row : rows) {
+            found.add(new Position(row.getString(0), new Checkpoint(row.getLong(1), row.getLong(2)), row.getBoolean(3), row.getLong(4)));
+        }
+        return found;
+    }
+}

@@ -1,0 +1,225 @@
+package io.eventshop.subscriber.state;
+
+import io.eventshop.store.Checkpoint;
+import io.eventshop.store.EventStore;
+import io.eventshop.store.StoreTransaction;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * The only class that reads or writes {@code event_store.subscriber_streams}: how far each subscriber
+ * has applied each stream. Applying an event locks the subscriber's row for its stream, so replicas
+ * competing on one queue, the catch-up reader and redelivered messages serialise per stream and each
+ * version is applied once, in order.
+ *
+ * <p>Methods taking a {@link StoreTransaction} run in the caller's transaction; the others run one
+ * of their own. Nothing here blocks.
+ */
+public final class StreamStates {
+
+    private static final String ENSURE_ROWS = "insert into event_store.subscriber_streams (subscriber, stream_id, last_version)"
+            + " select $1, s, 0 from unnest($2::text[]) s on conflict do nothing";
+    // Sorted, so two transactions lock their rows in one order and never deadlock. A join with the array,
+    // not "= any": without statistics (autovacuum off) the planner scanned every row of the subscriber for
+    // "= any"; the join probes the primary key once per stream.
+    private static final String LOCK_ROWS = "select s.stream_id, s.last_version, s.parked_version, s.skip_versions"
+            + " from unnest($2::text[]) k(stream_id) join event_store.subscriber_streams s on s.subscriber = $1 and s.stream_id = k.stream_id"
+            + " order by s.stream_id for update of s";
+    // Skipped versions, once passed, are history.
+    private static final String ADVANCE_ROWS = "update event_store.subscriber_streams s set last_version = v.last,"
+            + " skip_versions = case when cardinality(s.skip_versions) = 0 then s.skip_versions"
+            + " else array(select k from unnest(s.skip_versions) k where k > v.last) end"
+            + " from unnest($2::text[], $3::int[]) v(stream_id, last) where s.subscriber = $1 and s.stream_id = v.stream_id";
+    // A row made for a dead letter during a replay starts at the version the replay applied (kept in memory).
+    private static final String ENSURE_ROW = "insert into event_store.subscriber_streams (subscriber, stream_id, last_version)"
+            + " values ($1, $2, $3) on conflict do nothing";
+    private static final String LOCK_ROW = "select last_version, parked_version, skip_versions from event_store.subscriber_streams"
+            + " where subscriber = $1 and stream_id = $2 for update";
+    private static final String FIND_ROW = "select last_version, parked_version, skip_versions from event_store.subscriber_streams"
+            + " where subscriber = $1 and stream_id = $2";
+    private static final String PARK = "update event_store.subscriber_streams set parked_version = $3"
+            + " where subscriber = $1 and stream_id = $2 and parked_version is null";
+    private static final String ADD_SKIP = "update event_store.subscriber_streams set skip_versions = array_append(skip_versions, $3)"
+            + " where subscriber = $1 and stream_id = $2 and not ($3 = any(skip_versions))";
+    // Un-parks and marks the stream for a resync; a skip also names the version to pass over. Versions
+    // between the last applied and the dead-lettered one (a gap repair's) are applied, not skipped.
+    private static final String UNPARK = "update event_store.subscriber_streams set parked_version = null, resync = true,"
+            + " skip_versions = case when $4::int is null then skip_versions else array_append(skip_versions, $4::int) end"
+            + " where subscriber = $1 and stream_id = $2 and parked_version = $3";
+    private static final String PENDING_RESYNCS = "select stream_id from event_store.subscriber_streams"
+            + " where subscriber = $1 and resync and parked_version is null limit 100";
+    // Done only when nothing waits: not parked again, and applied up to the stream's head as it is now.
+    private static final String RESYNCED = "update event_store.subscriber_streams s set resync = false"
+            + " where s.subscriber = $1 and s.stream_id = $2 and s.parked_version is null and s.last_version >="
+            + " (select coalesce(max(e.stream_version), 0) from event_store.events e where e.stream_id = $2)";
+    // A new reactor starts at the head: every stream that exists then counts as applied up to its version
+    // at the head. One statement, so the head and the versions come from one snapshot: an event committed
+    // after the head was read can never be counted as applied (it sorts after the head; catch-up takes it).
+    private static final String SEED_AT_HEAD = "with head as (select e.transaction_id, e.global_position from event_store.events e"
+            + " where e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())"
+            + " order by e.transaction_id desc, e.global_position desc limit 1),"
+            + " seeded as (insert into event_store.subscriber_streams (subscriber, stream_id, last_version)"
+            + " select $1, e.stream_id, max(e.stream_version) from event_store.events e, head h where e.category = $2"
+            + " and (e.transaction_id, e.global_position) <= (h.transaction_id, h.global_position)"
+            + " group by e.stream_id on conflict do nothing)"
+            + " select h.transaction_id::text::bigint, h.global_position from head h";
+    // What a replay has applied up to its checkpoint: every stream's highest version read so far (a gap
+    // repair only ever fills versions below one that was read). Streams with a row (parked) keep it.
+    private static final String REPLAYED_FROM = " from event_store.events e"
+            + " where e.category = $2 and (e.transaction_id, e.global_position) <= ($3::bigint::text::xid8, $4)"
+            + " and not exists (select 1 from event_store.subscriber_streams s where s.subscriber = $1 and s.stream_id = e.stream_id)"
+            + " group by e.stream_id";
+    private static final String REPLAYED = "select e.stream_id, max(e.stream_version)" + REPLAYED_FROM;
+    private static final String WRITE_REPLAYED = "insert into event_store.subscriber_streams (subscriber, stream_id, last_version)"
+            + " select $1, e.stream_id, max(e.stream_version)" + REPLAYED_FROM + " on conflict do nothing";
+    private static final String PARKED_IN = "select stream_id, last_version from event_store.subscriber_streams"
+            + " where subscriber = $1 and parked_version is not null and stream_id like $2 || '-%'";
+    // Back to a position: a stream with events after it counts as applied up to its last version at or
+    // before it (never further than it was: a parked stream stays behind its dead letter).
+    private static final String REPOSITION = "update event_store.subscriber_streams s set last_version = least(s.last_version,"
+            + " coalesce((select max(b.stream_version) from event_store.events b where b.stream_id = s.stream_id"
+            + " and (b.transaction_id, b.global_position) <= ($3::bigint::text::xid8, $4)), 0))"
+            + " where s.subscriber = $1 and s.stream_id in (select distinct a.stream_id from event_store.events a where a.category = $2"
+            + " and (a.transaction_id, a.global_position) > ($3::bigint::text::xid8, $4))";
+    private static final String DELETE = "delete from event_store.subscriber_streams where subscriber = $1";
+
+    private final EventStore store;
+
+    public StreamStates(EventStore store) {
+        this.store = store;
+    }
+
+    /** Creates the rows of {@code streams} that do not exist yet (at version 0) and locks them all, in stream order. */
+    public Uni<Map<String, StreamRow>> lock(StoreTransaction tx, String subscriber, Collection<String> streams) {
+        String[] sorted = streams.stream().distinct().sorted().toArray(String[]::new);
+        return tx.connection().preparedQuery(ENSURE_ROWS).execute(Tuple.of(subscriber, sorted))
+                .chain(() -> tx.connection().preparedQuery(LOCK_ROWS).execute(Tuple.of(subscriber, sorted)))
+                .map(rows -> {
+                    Map<String, StreamRow> byStream = new HashMap<>();
+                    for (Row row : rows) {
+                        byStream.put(row.getString(0), new StreamRow(row.getInteger(1), row.getInteger(2),
+                                StreamRow.skips(row.getArrayOfIntegers(3))));
+                    }
+                    return byStream;
+                });
+    }
+
+    /** Locks one stream's row, creating it at {@code versionIfNew} when it does not exist. */
+    public Uni<StreamRow> lockOne(StoreTransaction tx, String subscriber, String stream, int versionIfNew) {
+        return tx.connection().preparedQuery(ENSURE_ROW).execute(Tuple.of(subscriber, stream, versionIfNew))
+                .chain(() -> tx.connection().preparedQuery(LOCK_ROW).execute(Tuple.of(subscriber, stream)))
+                .map(rows -> row(rows.iterator().next()));
+    }
+
+    /** The stream's row as committed now, if it has one. */
+    public Uni<Optional<StreamRow>> find(String subscriber, String stream) {
+        return store.inTransaction(tx -> tx.connection().preparedQuery(FIND_ROW).execute(Tuple.of(subscriber, stream))
+                .map(rows -> rows.size() == 0 ? Optional.<StreamRow>empty() : Optional.of(row(rows.iterator().next()))));
+    }
+
+    /** Moves locked rows to the versions applied in this transaction. */
+    public Uni<Void> advance(StoreTransaction tx, String subscriber, Map<String, Integer> lastVersions) {
+        if (lastVersions.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        String[] streams = lastVersions.keySet().toArray(String[]::new);
+        Integer[] versions = Stream.of(streams).map(lastVersions::get).toArray(Integer[]::new);
+        return tx.connection().preparedQuery(ADVANCE_ROWS).execute(Tuple.of(subscriber, streams, versions)).replaceWithVoid();
+    }
+
+    /** Parks a locked stream at {@code version} (a dead letter); a stream parked already stays at its first. */
+    public Uni<Void> park(StoreTransaction tx, String subscriber, String stream, int version) {
+        return tx.connection().preparedQuery(PARK).execute(Tuple.of(subscriber, stream, version)).replaceWithVoid();
+    }
+
+    /** Adds a version the stream passes over without its handler (an operator's skip, carried over). */
+    public Uni<Void> skip(StoreTransaction tx, String subscriber, String stream, int version) {
+        return tx.connection().preparedQuery(ADD_SKIP).execute(Tuple.of(subscriber, stream, version)).replaceWithVoid();
+    }
+
+    /**
+     * Un-parks a stream parked at {@code parkedVersion} and marks it for a resync; with {@code skipVersion},
+     * that version is passed over. Returns whether the stream was parked there.
+     */
+    public Uni<Boolean> unpark(StoreTransaction tx, String subscriber, String stream, int parkedVersion, Integer skipVersion) {
+        return tx.connection().preparedQuery(UNPARK).execute(Tuple.of(subscriber, stream, parkedVersion, skipVersion))
+                .map(rows -> rows.rowCount() == 1);
+    }
+
+    /** Streams whose dead letter was resolved but whose waiting events may not all be applied yet. */
+    public Uni<List<String>> pendingResyncs(String subscriber) {
+        return store.inTransaction(tx -> tx.connection().preparedQuery(PENDING_RESYNCS).execute(Tuple.of(subscriber))
+                .map(rows -> {
+                    List<String> streams = new ArrayList<>();
+                    rows.forEach(row -> streams.add(row.getString(0)));
+                    return streams;
+                }));
+    }
+
+    /** Clears the stream's resync mark if nothing of it waits any more. */
+    public Uni<Void> resynced(String subscriber, String stream) {
+        return store.inTransaction(tx -> tx.connection().preparedQuery(RESYNCED).execute(Tuple.of(subscriber, stream)))
+                .replaceWithVoid();
+    }
+
+    /** Seeds a new reactor's rows at the store's head; returns the head, where its checkpoint starts. */
+    public Uni<Checkpoint> seedAtHead(StoreTransaction tx, String subscriber, String category) {
+        return tx.connection().preparedQuery(SEED_AT_HEAD).execute(Tuple.of(subscriber, category)).map(rows -> {
+            if (rows.size() == 0) {
+                return Checkpoint.START;
+            }
+            Row row = rows.iterator().next();
+            return new Checkpoint(row.getLong(0), row.getLong(1));
+        });
+    }
+
+    /** A replay's per-stream versions up to {@code checkpoint}, rebuilt from the store (a restart resumes exactly). */
+    public Uni<Map<String, Integer>> replayedUpTo(StoreTransaction tx, String subscriber, String category, Checkpoint checkpoint) {
+        return tx.connection().preparedQuery(REPLAYED)
+                .execute(Tuple.of(subscriber, category, checkpoint.transactionId(), checkpoint.globalPosition()))
+                .map(rows -> {
+                    Map<String, Integer> versions = new HashMap<>();
+                    rows.forEach(row -> versions.put(row.getString(0), row.getInteger(1)));
+                    return versions;
+                });
+    }
+
+    /** The category's parked streams and the version each has applied. */
+    public Uni<Map<String, Integer>> parkedIn(StoreTransaction tx, String subscriber, String category) {
+        return tx.connection().preparedQuery(PARKED_IN).execute(Tuple.of(subscriber, category)).map(rows -> {
+            Map<String, Integer> parked = new HashMap<>();
+            rows.forEach(row -> parked.put(row.getString(0), row.getInteger(1)));
+            return parked;
+        });
+    }
+
+    /** Ends a replay: every stream it applied gets its row, written once. */
+    public Uni<Void> writeReplayed(StoreTransaction tx, String subscriber, String category, Checkpoint checkpoint) {
+        return tx.connection().preparedQuery(WRITE_REPLAYED)
+                .execute(Tuple.of(subscriber, category, checkpoint.transactionId(), checkpoint.globalPosition()))
+                .replaceWithVoid();
+    }
+
+    /** Moves the category's streams back to {@code to}; returns how many streams were moved. */
+    public Uni<Integer> reposition(StoreTransaction tx, String subscriber, String category, Checkpoint to) {
+        return tx.connection().preparedQuery(REPOSITION)
+                .execute(Tuple.of(subscriber, category, to.transactionId(), to.globalPosition()))
+                .map(rows -> rows.rowCount());
+    }
+
+    public Uni<Void> deleteAll(StoreTransaction tx, String subscriber) {
+        return tx.connection().preparedQuery(DELETE).execute(Tuple.of(subscriber)).replaceWithVoid();
+    }
+
+    private static StreamRow row(Row row) {
+        return new StreamRow(row.getInteger(0), row.getInteger(1), StreamRow.skips(row.getArrayOfIntegers(2)));
+    }
+}
