@@ -1,9 +1,10 @@
 package io.eventshop.analytics;
 
 import io.eventshop.events.DomainEvent;
-import io.eventshop.events.EventCodec;
 import io.eventshop.events.EventMetadata;
 import io.eventshop.events.Money;
+import io.eventshop.events.NewEvent;
+import io.eventshop.events.codec.EventCodec;
 import io.eventshop.events.order.OrderCancelled;
 import io.eventshop.events.order.OrderConfirmed;
 import io.eventshop.events.order.OrderLine;
@@ -15,7 +16,6 @@ import io.eventshop.events.product.StockReplenished;
 import io.eventshop.events.reservation.LineRejection;
 import io.eventshop.store.EventStore;
 import io.eventshop.store.ExpectedVersion;
-import io.eventshop.store.NewEvent;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

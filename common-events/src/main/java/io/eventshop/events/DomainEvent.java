@@ -1,12 +1,8 @@
 package io.eventshop.events;
 
-import io.eventshop.events.order.OrderEvent;
-import io.eventshop.events.product.ProductEvent;
-import io.eventshop.events.reservation.ReservationEvent;
-
 /**
- * Every fact eventshop records. Each stream category's family ({@link OrderEvent},
- * {@link ProductEvent}, {@link ReservationEvent}) is sealed, so folding a stream is an exhaustive
+ * Every fact eventshop records. Each stream category's family ({@code order.OrderEvent},
+ * {@code product.ProductEvent}, {@code reservation.ReservationEvent}) is sealed, so folding a stream is an exhaustive
  * switch and a new event type breaks the build where it is not handled, not in production. (This
  * root cannot be sealed itself: its families live in other packages of an unnamed module.)
  */

@@ -4,6 +4,7 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.BuiltinExchangeType;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.ConfirmListener;
+import io.eventshop.broker.BrokerConnectionSource;
 import io.eventshop.store.StoredEvent;
 import io.eventshop.wire.CloudEventCodec;
 import io.eventshop.wire.Exchanges;

@@ -1,5 +1,6 @@
 package io.eventshop.relay;
 
+import io.eventshop.broker.BrokerConnectionSource;
 import io.eventshop.store.Checkpoint;
 import io.eventshop.store.EventStore;
 import io.eventshop.store.StoredEvent;

@@ -1,8 +1,10 @@
 package io.eventshop.store;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import io.eventshop.events.EventCodec;
+import io.eventshop.events.NewEvent;
+import io.eventshop.events.RecordedEvent;
 import io.eventshop.events.StreamId;
+import io.eventshop.events.codec.EventCodec;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -10,7 +12,6 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.Tuple;
 import io.vertx.pgclient.PgException;
-import org.hibernate.reactive.mutiny.Mutiny;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -23,6 +24,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.hibernate.reactive.mutiny.Mutiny;
 
 /**
  * The event store: one Postgres table ({@code event_store.events}), appended to in the caller's

@@ -1,6 +1,7 @@
 package io.eventshop.store;
 
 import io.eventshop.events.EventMetadata;
+import io.eventshop.events.RecordedEvent;
 import io.eventshop.events.StreamId;
 import java.time.Instant;
 import java.util.UUID;

@@ -2,9 +2,9 @@ package io.eventshop.subscriber;
 
 import io.eventshop.events.DomainEvent;
 import io.eventshop.events.EventMetadata;
+import io.eventshop.events.RecordedEvent;
 import io.eventshop.events.StreamId;
 import io.eventshop.store.Checkpoint;
-import io.eventshop.store.RecordedEvent;
 import java.time.Instant;
 import java.util.Objects;
 

@@ -1,10 +1,10 @@
 package io.eventshop.subscriber;
 
 import io.eventshop.events.DomainEvent;
-import io.eventshop.events.EventCodec;
 import io.eventshop.events.EventType;
-import io.eventshop.events.EventTypes;
 import io.eventshop.events.UnknownEventTypeException;
+import io.eventshop.events.codec.EventCodec;
+import io.eventshop.events.codec.EventTypes;
 import io.eventshop.store.StoreTransaction;
 import io.eventshop.store.StoredEvent;
 import io.smallrye.mutiny.Multi;
@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * A subscriber's declaration: its name, whether it is a view or a reactor, the categories it reads
  * and a handler per event type. A service publishes its reactors as CDI beans and the runtime does
  * the rest (queues, live consumption, catch-up, dead letters); views are declared as
- * {@link io.eventshop.view.View}s, which run their subscriptions in rebuildable generations.
+ * {@code View}s (package {@code io.eventshop.view}), which run their subscriptions in rebuildable generations.
  *
  * <pre>{@code
  * Subscription.reactor("order.saga", "reservation")

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.eventshop.events.codec.EventCodec;
+import io.eventshop.events.codec.EventTypes;
 import io.eventshop.events.order.OrderCancelled;
 import io.eventshop.events.order.OrderConfirmed;
 import io.eventshop.events.order.OrderLine;
@@ -17,8 +19,6 @@ import io.eventshop.events.reservation.ReservedLine;
 import io.eventshop.events.reservation.StockReleased;
 import io.eventshop.events.reservation.StockReservationRejected;
 import io.eventshop.events.reservation.StockReserved;
-import io.eventshop.store.NewEvent;
-import io.eventshop.store.RecordedEvent;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;

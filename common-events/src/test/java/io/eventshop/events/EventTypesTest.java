@@ -3,6 +3,7 @@ package io.eventshop.events;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.eventshop.events.codec.EventTypes;
 import io.eventshop.events.order.OrderEvent;
 import io.eventshop.events.order.OrderPlaced;
 import io.eventshop.events.product.ProductEvent;

@@ -3,6 +3,7 @@ package io.eventshop.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.eventshop.events.NewEvent;
 import io.eventshop.events.StreamId;
 import io.eventshop.testing.StoreFixture;
 import io.smallrye.mutiny.Uni;

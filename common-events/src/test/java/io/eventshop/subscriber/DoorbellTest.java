@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.eventshop.events.EventMetadata;
+import io.eventshop.events.RecordedEvent;
 import io.eventshop.events.StreamId;
 import io.eventshop.store.ExpectedVersion;
-import io.eventshop.store.RecordedEvent;
 import io.eventshop.store.StoredEvent;
 import io.eventshop.subscriber.runtime.Subscriber;
 import io.eventshop.testing.LocalPostgres;
@@ -133,7 +133,7 @@ class DoorbellTest {
     void a_real_event_with_a_tampered_body_is_applied_as_the_store_holds_it() throws Exception {
         StreamId stream = sf.newStream();
         StoredEvent stored = sf.append(stream, SubscriberFixture.confirmations(1)).getFirst();
-        UUID storedOrder = io.eventshop.events.EventCodec.decode(stored.event()) instanceof io.eventshop.events.order.OrderConfirmed c
+        UUID storedOrder = io.eventshop.events.codec.EventCodec.decode(stored.event()) instanceof io.eventshop.events.order.OrderConfirmed c
                 ? c.orderId() : null;
 
         sf.publishRaw(forged(stream, 1, stored.eventId(), "io.eventshop.order.confirmed", confirmation(UUID.randomUUID())));

@@ -464,7 +464,7 @@ class SubscriberTest {
         // No relay: only catch-up brings these, all in one page.
         List<StoredEvent> before = sf.appendStreams(6, 2);
         StreamId poisoned = sf.newStream();
-        List<io.eventshop.store.NewEvent> bad = SubscriberFixture.confirmations(2);
+        List<io.eventshop.events.NewEvent> bad = SubscriberFixture.confirmations(2);
         poison.add(bad.getFirst().eventId());
         sf.append(poisoned, bad);
         List<StoredEvent> after = sf.appendStreams(6, 2);
@@ -494,7 +494,7 @@ class SubscriberTest {
         assertThat(sf.counter("eventshop.subscriber.applied", "path", "replay")).as("a reactor never replays").isZero();
     }
 
-    private record NewEventAndId(UUID id, io.eventshop.store.NewEvent event) {
+    private record NewEventAndId(UUID id, io.eventshop.events.NewEvent event) {
     }
 
     private static List<NewEventAndId> failingEvent() {

@@ -1,7 +1,7 @@
 package io.eventshop.testing;
 
 import com.rabbitmq.client.Connection;
-import io.eventshop.relay.BrokerConnectionSource;
+import io.eventshop.broker.BrokerConnectionSource;
 import java.io.IOException;
 import java.util.concurrent.TimeoutException;
 

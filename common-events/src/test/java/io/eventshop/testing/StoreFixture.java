@@ -1,9 +1,9 @@
 package io.eventshop.testing;
 
 import io.eventshop.events.EventMetadata;
+import io.eventshop.events.NewEvent;
 import io.eventshop.events.StreamId;
 import io.eventshop.store.EventStore;
-import io.eventshop.store.NewEvent;
 import io.eventshop.store.StoreMetrics;
 import io.eventshop.store.StoreOptions;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

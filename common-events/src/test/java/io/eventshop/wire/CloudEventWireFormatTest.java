@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.eventshop.events.EventCodec;
 import io.eventshop.events.EventMetadata;
 import io.eventshop.events.EventType;
-import io.eventshop.events.EventTypes;
+import io.eventshop.events.RecordedEvent;
 import io.eventshop.events.StreamId;
-import io.eventshop.store.RecordedEvent;
+import io.eventshop.events.codec.EventCodec;
+import io.eventshop.events.codec.EventTypes;
 import io.eventshop.wire.GoldenEvents.Golden;
 import java.io.IOException;
 import java.net.URISyntaxException;

@@ -1,11 +1,13 @@
 package io.eventshop.wire;
 
 import io.eventshop.events.DomainEvent;
-import io.eventshop.events.EventCodec;
 import io.eventshop.events.EventMetadata;
 import io.eventshop.events.EventType;
-import io.eventshop.events.EventTypes;
 import io.eventshop.events.Money;
+import io.eventshop.events.NewEvent;
+import io.eventshop.events.RecordedEvent;
+import io.eventshop.events.codec.EventCodec;
+import io.eventshop.events.codec.EventTypes;
 import io.eventshop.events.order.OrderCancelled;
 import io.eventshop.events.order.OrderConfirmed;
 import io.eventshop.events.order.OrderLine;
@@ -19,8 +21,6 @@ import io.eventshop.events.reservation.ReservedLine;
 import io.eventshop.events.reservation.StockReleased;
 import io.eventshop.events.reservation.StockReservationRejected;
 import io.eventshop.events.reservation.StockReserved;
-import io.eventshop.store.NewEvent;
-import io.eventshop.store.RecordedEvent;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;

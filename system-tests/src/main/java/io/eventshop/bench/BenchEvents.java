@@ -1,7 +1,7 @@
 package io.eventshop.bench;
 
-import io.eventshop.events.EventCodec;
 import io.eventshop.events.EventMetadata;
+import io.eventshop.events.codec.EventCodec;
 import io.vertx.mutiny.sqlclient.Pool;
 import java.util.UUID;
 

@@ -1,11 +1,11 @@
 package io.eventshop.bench;
 
 import io.eventshop.events.EventMetadata;
+import io.eventshop.events.NewEvent;
 import io.eventshop.events.StreamId;
 import io.eventshop.store.Checkpoint;
 import io.eventshop.store.EventStore;
 import io.eventshop.store.ExpectedVersion;
-import io.eventshop.store.NewEvent;
 import io.eventshop.store.StoreMetrics;
 import io.eventshop.store.StoreOptions;
 import io.eventshop.testing.LocalPostgres;
@@ -117,7 +117,7 @@ public final class StoreBenchmark {
         String streamId = "order-" + UUID.randomUUID();
         StringBuilder sql = new StringBuilder(RAW_INSERT_COLUMNS);
         Tuple args = Tuple.tuple();
-        String metadata = io.eventshop.events.EventCodec.writeMetadata(METADATA);
+        String metadata = io.eventshop.events.codec.EventCodec.writeMetadata(METADATA);
         for (int i = 0; i < batch; i++) {
             int p = i * 6;
             sql.append(i == 0 ? "" : ",").append("($").append(p + 1).append(",$").append(p + 2).append(",'order',$").append(p + 3)

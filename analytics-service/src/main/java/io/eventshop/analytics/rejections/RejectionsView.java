@@ -1,7 +1,6 @@
 package io.eventshop.analytics.rejections;
 
 import io.eventshop.analytics.views.AnalyticsView;
-import io.eventshop.analytics.views.Facts;
 import io.eventshop.events.order.OrderEvent;
 import io.eventshop.events.order.OrderRejected;
 import io.eventshop.events.reservation.LineRejection;

@@ -1,8 +1,8 @@
 package io.eventshop.subscriber.deadletter;
 
+import io.eventshop.events.RecordedEvent;
 import io.eventshop.events.StreamId;
 import io.eventshop.store.EventStore;
-import io.eventshop.store.RecordedEvent;
 import io.eventshop.store.StoreTransaction;
 import io.eventshop.subscriber.state.Checkpoints;
 import io.eventshop.subscriber.state.StreamStates;

@@ -1,7 +1,7 @@
 package io.eventshop.subscriber.runtime;
 
+import io.eventshop.broker.BrokerConnectionSource;
 import io.eventshop.events.StreamId;
-import io.eventshop.relay.BrokerConnectionSource;
 import io.eventshop.store.Checkpoint;
 import io.eventshop.store.EventStore;
 import io.eventshop.subscriber.Subscription;

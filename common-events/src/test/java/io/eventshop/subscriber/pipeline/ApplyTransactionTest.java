@@ -3,13 +3,13 @@ package io.eventshop.subscriber.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.eventshop.events.EventCodec;
 import io.eventshop.events.EventMetadata;
+import io.eventshop.events.NewEvent;
 import io.eventshop.events.StreamId;
+import io.eventshop.events.codec.EventCodec;
 import io.eventshop.events.order.OrderConfirmed;
 import io.eventshop.store.Checkpoint;
 import io.eventshop.store.ExpectedVersion;
-import io.eventshop.store.NewEvent;
 import io.eventshop.store.StoreTransaction;
 import io.eventshop.store.StoredEvent;
 import io.eventshop.subscriber.Envelope;

@@ -3,9 +3,9 @@ package io.eventshop.subscriber.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.eventshop.events.EventMetadata;
+import io.eventshop.events.RecordedEvent;
 import io.eventshop.events.StreamId;
 import io.eventshop.store.Checkpoint;
-import io.eventshop.store.RecordedEvent;
 import io.eventshop.store.StoredEvent;
 import java.time.Instant;
 import java.util.List;

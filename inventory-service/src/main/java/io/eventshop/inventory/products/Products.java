@@ -1,8 +1,8 @@
 package io.eventshop.inventory.products;
 
-import io.eventshop.events.EventCodec;
 import io.eventshop.events.EventMetadata;
 import io.eventshop.events.Money;
+import io.eventshop.events.codec.EventCodec;
 import io.eventshop.events.product.ProductAdded;
 import io.eventshop.events.product.ProductEvent;
 import io.eventshop.events.product.ProductPriceChanged;

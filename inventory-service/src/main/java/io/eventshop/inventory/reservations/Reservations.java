@@ -1,6 +1,6 @@
 package io.eventshop.inventory.reservations;
 
-import io.eventshop.events.EventCodec;
+import io.eventshop.events.codec.EventCodec;
 import io.eventshop.events.order.OrderCancelled;
 import io.eventshop.events.order.OrderEvent;
 import io.eventshop.events.order.OrderLine;

@@ -1,20 +1,20 @@
 package io.eventshop.order.orders;
 
-import io.eventshop.events.EventCodec;
 import io.eventshop.events.EventMetadata;
 import io.eventshop.events.Money;
+import io.eventshop.events.codec.EventCodec;
 import io.eventshop.events.order.OrderCancelled;
 import io.eventshop.events.order.OrderEvent;
 import io.eventshop.events.order.OrderLine;
 import io.eventshop.events.order.OrderPlaced;
 import io.eventshop.order.catalog.CatalogView;
-import io.eventshop.store.EventStore;
-import io.eventshop.view.Views;
-import io.eventshop.store.ExpectedVersion;
 import io.eventshop.problem.ProblemException;
+import io.eventshop.store.EventStore;
+import io.eventshop.store.ExpectedVersion;
 import io.eventshop.store.StoreTransaction;
-import io.eventshop.store.StreamVersionConflictException;
 import io.eventshop.store.StoredEvent;
+import io.eventshop.store.StreamVersionConflictException;
+import io.eventshop.view.Views;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;

@@ -9,9 +9,9 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasSize;
 
-import io.eventshop.events.EventCodec;
 import io.eventshop.events.EventMetadata;
 import io.eventshop.events.Money;
+import io.eventshop.events.codec.EventCodec;
 import io.eventshop.events.product.ProductAdded;
 import io.eventshop.store.EventStore;
 import io.eventshop.store.ExpectedVersion;

@@ -1,5 +1,9 @@
-package io.eventshop.events;
+package io.eventshop.events.codec;
 
+import io.eventshop.events.DomainEvent;
+import io.eventshop.events.EventMetadata;
+import io.eventshop.events.EventType;
+import io.eventshop.events.Money;
 import io.eventshop.events.order.OrderCancelled;
 import io.eventshop.events.order.OrderConfirmed;
 import io.eventshop.events.order.OrderLine;

@@ -1,4 +1,4 @@
-package io.eventshop.relay;
+package io.eventshop.broker;
 
 import com.rabbitmq.client.Connection;
 import java.io.IOException;

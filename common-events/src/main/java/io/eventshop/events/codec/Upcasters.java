@@ -1,7 +1,9 @@
-package io.eventshop.events;
+package io.eventshop.events.codec;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.eventshop.events.UndecodableEventException;
+import io.eventshop.events.Upcaster;
 import io.eventshop.events.order.OrderCancelledV1Upcaster;
 import java.util.List;
 import java.util.Map;

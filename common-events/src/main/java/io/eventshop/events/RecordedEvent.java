@@ -1,4 +1,4 @@
-package io.eventshop.store;
+package io.eventshop.events;
 
 import io.eventshop.events.EventMetadata;
 import io.eventshop.events.StreamId;

@@ -1,12 +1,17 @@
-package io.eventshop.events;
+package io.eventshop.events.codec;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import io.eventshop.store.NewEvent;
-import io.eventshop.store.RecordedEvent;
+import io.eventshop.events.DomainEvent;
+import io.eventshop.events.EventMetadata;
+import io.eventshop.events.EventType;
+import io.eventshop.events.NewEvent;
+import io.eventshop.events.RecordedEvent;
+import io.eventshop.events.UndecodableEventException;
+import io.eventshop.events.UnknownEventTypeException;
 import java.time.Instant;
 import java.util.UUID;
 
