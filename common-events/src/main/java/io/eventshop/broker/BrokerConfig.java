@@ -6,8 +6,8 @@ import io.smallrye.config.WithName;
 import java.time.Duration;
 
 /**
- * Where the broker is. The same global keys the Quarkus RabbitMQ connector reads, so one setting
- * (env {@code RABBITMQ_HOST}, …) serves every channel and the store's own connection.
+ * Where the broker is: {@code rabbitmq.*} (env {@code RABBITMQ_HOST}, …), the keys the Quarkus RabbitMQ
+ * connector reads too, so a service that adds connector channels of its own configures one broker once.
  */
 @ConfigMapping(prefix = "rabbitmq")
 public interface BrokerConfig {

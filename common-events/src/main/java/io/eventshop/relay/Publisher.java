@@ -28,13 +28,17 @@ final class Publisher implements AutoCloseable {
     private final BrokerConnectionSource connection;
     private final String exchange;
     private final Duration confirmTimeout;
+    private final java.util.function.BiConsumer<StoredEvent, RuntimeException> unpublishable;
     private Channel channel;
     private Confirms confirms;
 
-    Publisher(BrokerConnectionSource connection, String category, Duration confirmTimeout) {
+    /** @param unpublishable told of each stored event that cannot be encoded as a message (it is passed over) */
+    Publisher(BrokerConnectionSource connection, String category, Duration confirmTimeout,
+            java.util.function.BiConsumer<StoredEvent, RuntimeException> unpublishable) {
         this.connection = connection;
         this.exchange = exchangeFor(category);
         this.confirmTimeout = confirmTimeout;
+        this.unpublishable = unpublishable;
     }
 
     static String exchangeFor(String category) {
@@ -50,6 +54,14 @@ final class Publisher implements AutoCloseable {
         Channel ch = channel();
         long tag = -1;
         for (StoredEvent event : events) {
+            byte[] body;
+            try {
+                body = CloudEventCodec.encode(event.event());
+            } catch (RuntimeException unencodable) {
+                // Only the doorbell is lost: subscribers apply the stored event through catch-up all the same.
+                unpublishable.accept(event, unencodable);
+                continue;
+            }
             AMQP.BasicProperties properties = new AMQP.BasicProperties.Builder()
                     .contentType(CloudEventCodec.CONTENT_TYPE)
                     .deliveryMode(2) // persistent: survives a broker restart once confirmed
@@ -59,7 +71,7 @@ final class Publisher implements AutoCloseable {
                     .build();
             tag = ch.getNextPublishSeqNo();
             confirms.sent(tag);
-            ch.basicPublish(exchange, "", properties, CloudEventCodec.encode(event.event()));
+            ch.basicPublish(exchange, "", properties, body);
         }
         return tag;
     }

@@ -60,8 +60,14 @@ public final class Relay implements AutoCloseable {
      */
     public static Relay create(String category, EventStore store, Vertx vertx, PgConnectOptions database,
             BrokerConnectionSource broker, RelayOptions options, MeterRegistry registry) {
+        RelayMetrics metrics = new RelayMetrics(registry);
         return new Relay(category, store, new RelayLeadership(vertx, database, category, options.confirmTimeout()),
-                new Publisher(broker, category, options.confirmTimeout()), options, new RelayMetrics(registry));
+                new Publisher(broker, category, options.confirmTimeout(), (event, failure) -> {
+                    metrics.unpublishable(category);
+                    LOG.errorf("relay for category %s cannot encode %s version %d (%s) as a message, so it publishes no doorbell for it;"
+                            + " subscribers apply it from the store by catch-up: %s", category, event.streamId(), event.streamVersion(),
+                            event.eventId(), failure.getMessage());
+                }), options, metrics);
     }
 
     Relay(String category, EventStore store, RelayLeadership leadership, Publisher publisher, RelayOptions options,

@@ -48,6 +48,11 @@ final class RelayMetrics {
                 .record(latency);
     }
 
+    void unpublishable(String category) {
+        Counter.builder("eventshop.relay.unpublishable").description("Stored events that could not be encoded as a message; catch-up applies them")
+                .tag("category", category).register(registry).increment();
+    }
+
     void failed(String category) {
         failures.computeIfAbsent(category, c -> Counter.builder("eventshop.relay.failures")
                 .description("Relay rounds that failed and will be retried").tag("category", c).register(registry))

@@ -56,7 +56,11 @@ public final class EventStore {
     // Columns are qualified with the table alias throughout: an output column keeps the name of the
     // column it casts, so a bare "order by transaction_id" would sort by the bigint cast and turn
     // every page into a full scan and sort instead of an index walk (caught by the benchmark).
-    private static final String COLUMNS = "e.transaction_id::text::bigint, e.global_position, e.event_id, e.stream_id,"
+    /**
+     * An event's columns as {@link #toStoredEvent} reads them, qualified with the alias {@code e}: for a statement
+     * of another owner that reads an event together with its own rows in one round trip.
+     */
+    public static final String COLUMNS = "e.transaction_id::text::bigint, e.global_position, e.event_id, e.stream_id,"
             + " e.stream_version, e.type, e.schema_version, e.data::text, e.metadata::text, e.occurred_at";
     private static final String BELOW_HORIZON = "e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())";
     private static final String AFTER_CHECKPOINT = "(e.transaction_id, e.global_position) > ($1::bigint::text::xid8, $2)";
@@ -124,13 +128,20 @@ public final class EventStore {
      *         readable by {@link #readAll} once {@code tx} commits and no older transaction is open.
      * @throws StreamVersionConflictException (as the Uni's failure) when the stream is not at
      *         {@code expected}; the transaction is then aborted
-     * @throws IllegalArgumentException when {@code events} is empty or an event id is already stored
+     * @throws IllegalArgumentException (as the Uni's failure) when {@code events} is empty, an event id is already
+     *         stored, or an event's source is not a URI reference
      */
     public Uni<List<StoredEvent>> append(StoreTransaction tx, StreamId stream, ExpectedVersion expected, List<NewEvent> events) {
         if (events.isEmpty()) {
             return Uni.createFrom().failure(new IllegalArgumentException("nothing to append to " + stream));
         }
-        Tuple args = Tuple.of(stream.value(), stream.category(), expectedVersion(expected), toJson(events), options.notifyOnAppend());
+        String json;
+        try {
+            json = toJson(events);
+        } catch (IllegalArgumentException invalid) {
+            return Uni.createFrom().failure(invalid);
+        }
+        Tuple args = Tuple.of(stream.value(), stream.category(), expectedVersion(expected), json, options.notifyOnAppend());
         return tx.connection().preparedQuery(APPEND).execute(args)
                 .map(rows -> {
                     List<Object[]> appended = new ArrayList<>(events.size());
@@ -154,11 +165,17 @@ public final class EventStore {
         if (events.isEmpty()) {
             return Uni.createFrom().failure(new IllegalArgumentException("nothing to append to " + stream));
         }
+        String json;
+        try {
+            json = toJson(events);
+        } catch (IllegalArgumentException invalid) {
+            return Uni.createFrom().failure(invalid);
+        }
         return session.createNativeQuery(APPEND_NATIVE, Object[].class)
                 .setParameter("stream", stream.value())
                 .setParameter("category", stream.category())
                 .setParameter("expected", expectedVersion(expected))
-                .setParameter("events", toJson(events))
+                .setParameter("events", json)
                 .setParameter("notify", options.notifyOnAppend())
                 .getResultList()
                 .map(rows -> stored(stream, events, rows))
@@ -310,6 +327,9 @@ public final class EventStore {
 
 
     private static String toJson(List<NewEvent> events) {
+        for (NewEvent event : events) {
+            requireUriReference(event.metadata().source());
+        }
         StringWriter out = new StringWriter(events.size() * 256);
         try (JsonGenerator json = EventCodec.json().createGenerator(out)) {
             json.writeStartArray();
@@ -332,6 +352,17 @@ public final class EventStore {
         return out.toString();
     }
 
+    // The source becomes the CloudEvent's source, a URI reference: a stored event the relay could not publish would
+    // otherwise stop its category's relay.
+    private static void requireUriReference(String source) {
+        try {
+            new java.net.URI(source);
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException("an event's source must be a URI reference (e.g. order-service), was '" + source + "': "
+                    + e.getMessage(), e);
+        }
+    }
+
     private static List<StoredEvent> toStoredEvents(RowSet<Row> rows) {
         List<StoredEvent> events = new ArrayList<>(rows.size());
         for (Row row : rows) {
@@ -341,17 +372,22 @@ public final class EventStore {
     }
 
     private static StoredEvent toStoredEvent(Row row) {
+        return toStoredEvent(row, 0);
+    }
+
+    /** The event in {@code row}, whose {@link #COLUMNS} start at column {@code first}. */
+    public static StoredEvent toStoredEvent(Row row, int first) {
         return new StoredEvent(
-                new Checkpoint(row.getLong(0), row.getLong(1)),
+                new Checkpoint(row.getLong(first), row.getLong(first + 1)),
                 new RecordedEvent(
-                        row.getUUID(2),
-                        StreamId.parse(row.getString(3)),
-                        row.getInteger(4),
-                        row.getString(5),
-                        row.getInteger(6),
-                        row.getString(7),
-                        EventCodec.readMetadata(row.getString(8)),
-                        row.getOffsetDateTime(9).toInstant()));
+                        row.getUUID(first + 2),
+                        StreamId.parse(row.getString(first + 3)),
+                        row.getInteger(first + 4),
+                        row.getString(first + 5),
+                        row.getInteger(first + 6),
+                        row.getString(first + 7),
+                        EventCodec.readMetadata(row.getString(first + 8)),
+                        row.getOffsetDateTime(first + 9).toInstant()));
     }
 
     private record Committed<T>(T result, StoreTransaction tx) {

@@ -30,6 +30,7 @@ public class Generations {
             + " switched_at, retired_at, dropped_at, error";
     private static final String LOCK = "select pg_advisory_xact_lock(hashtext('eventshop.views'), hashtext($1))";
     private static final String ALL = "select " + COLUMNS + " from event_store.view_generations where view = $1 order by generation";
+    private static final String LIVE = "select " + COLUMNS + " from event_store.view_generations where view = $1 and role = 'LIVE'";
     private static final String INSERT = "insert into event_store.view_generations (view, generation, role, definition_version,"
             + " total_events) values ($1, $2, $3, $4, $5) returning " + COLUMNS;
     private static final String RETIRE = "update event_store.view_generations set role = $3, retired_at = now(), error = $4"
@@ -75,9 +76,10 @@ public class Generations {
         });
     }
 
-    /** The view's live generation, as {@code tx} sees the registry. */
+    /** The view's live generation, as {@code tx} sees the registry: one index probe, asked before every query. */
     Uni<Optional<Generation>> live(StoreTransaction tx, String view) {
-        return all(tx, view).map(found -> withRole(found, Generation.Role.LIVE));
+        return tx.connection().preparedQuery(LIVE).execute(Tuple.of(view))
+                .map(rows -> rows.size() == 0 ? Optional.<Generation>empty() : Optional.of(generation(rows.iterator().next())));
     }
 
     static Optional<Generation> withRole(List<Generation> generations, Generation.Role role) {
@@ -238,7 +240,10 @@ public class Generations {
                     if (!level) {
                         return Uni.createFrom().item(false);
                     }
-                    return subscribers.firstOpenDeadLetter(tx, shadow.subscriber()).map(Optional::isEmpty);
+                    return subscribers.firstOpenDeadLetter(tx, shadow.subscriber()).chain(open -> open.isPresent()
+                            ? Uni.createFrom().item(false)
+                            // a redriven stream still being applied again, or parked again: not a complete copy yet
+                            : subscribers.unfinished(tx, shadow.subscriber()).map(unfinished -> !unfinished));
                 }));
     }
 
@@ -259,20 +264,27 @@ public class Generations {
     }
 
     /**
-     * Subscribers of this view the registry does not know (or knows as dropped): what a lost registry left
-     * behind, and the subscriber of the view's own name from before it lived in generations.
+     * Forgets the subscribers of this view the registry does not know (or knows as dropped): what a lost registry
+     * left behind, and the subscriber of the view's own name from before it lived in generations. Decided and done
+     * in one transaction under the view's lock, so a generation another replica makes meanwhile is never taken for
+     * one: it is made under the same lock. Returns their names (their queues are for the caller to delete).
      */
-    Uni<List<String>> orphanSubscribers(View view) {
-        return store.inTransaction(tx -> tx.connection().preparedQuery(KNOWN).execute(Tuple.of(view.name())).map(rows -> {
+    Uni<List<String>> forgetOrphanSubscribers(View view) {
+        return store.inTransaction(tx -> tx.connection().preparedQuery(LOCK).execute(Tuple.of(view.name()))
+                .chain(() -> tx.connection().preparedQuery(KNOWN).execute(Tuple.of(view.name())))
+                .map(rows -> {
                     List<String> known = new ArrayList<>();
                     rows.forEach(row -> known.add(Generation.subscriber(view.name(), row.getInteger(0))));
                     return known;
-                }))
-                .chain(known -> subscribers.knownStartingWith(view.name()).map(names -> names.stream()
+                })
+                .chain(known -> subscribers.knownStartingWith(tx, view.name()).map(names -> names.stream()
                         .filter(name -> name.equals(view.name()) || name.startsWith(Generation.subscriberPrefix(view.name()))
                                 && name.substring(Generation.subscriberPrefix(view.name()).length()).chars().allMatch(Character::isDigit))
                         .filter(name -> !known.contains(name))
-                        .toList()));
+                        .toList()))
+                .call(orphans -> Multi.createFrom().iterable(orphans)
+                        .onItem().transformToUniAndConcatenate(orphan -> subscribers.forget(tx, orphan))
+                        .collect().last()));
     }
 
     /** Schemas of this view's generations the registry does not hold as undropped. */

@@ -100,7 +100,9 @@ public abstract class View {
 
     /**
      * Applies events in one transaction, into the tables in {@code schema}. Each stream's events come in
-     * version order; the result must not depend on how a run of events is cut into batches.
+     * version order; the result must not depend on how a run of events is cut into batches, and applying a
+     * run of events again (a reposition does, in order) must leave the tables as applying it once did: upsert
+     * what an event adds, set what it changes.
      */
     public abstract Uni<Void> apply(StoreTransaction tx, String schema, List<Envelope<?>> events);
 }

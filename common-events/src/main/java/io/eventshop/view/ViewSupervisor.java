@@ -177,6 +177,9 @@ public class ViewSupervisor {
     }
 
     private void ensureRunning(View view, Generation generation) {
+        // One that stopped by itself (it found its state gone) is started again: the registry still names it.
+        runtime.named(generation.subscriber()).filter(s -> s.state() == Subscriber.State.STOPPED)
+                .ifPresent(stopped -> runtime.stop(stopped.name()));
         if (runtime.named(generation.subscriber()).isEmpty()) {
             if (fresh.remove(generation.subscriber())) {
                 // A name used again after a lost registry may find queues of another history.
@@ -190,22 +193,47 @@ public class ViewSupervisor {
         return runtime.named(generation.subscriber()).map(s -> s.state() == Subscriber.State.LIVE).orElse(false);
     }
 
-    // A shadow that replayed and consumes live is offered the switch, which checks, inside its transaction,
-    // that it is level with the live copy and has no open dead letter: one that met poison waits for a decision.
+    // A shadow that met poison waits for a decision; one that replayed, consumes live and looks level is offered
+    // the switch, which checks all of it again inside its transaction. The checks outside come first because the
+    // switch locks the query relations (and so the live copy's tables): a rebuild waiting for hours must not lock
+    // them at every pass.
     private void advanceRebuild(View view, Generation shadow, Generation live) {
-        if (isLive(shadow) && await(generations.switchOver(view, shadow, live))) {
-            LOG.infof("view %s: rebuild finished, generation %d is live; generation %d is retired", view.name(), shadow.number(),
-                    live.number());
-            runtime.stop(live.subscriber());
-            return;
-        }
-        await(runtime.firstOpenDeadLetter(shadow.subscriber())).ifPresentOrElse(letter -> {
+        Optional<io.eventshop.subscriber.deadletter.DeadLetter> waiting = await(runtime.firstOpenDeadLetter(shadow.subscriber()));
+        if (waiting.isPresent()) {
+            var letter = waiting.get();
+            // Skipped in another copy of the view meanwhile (while this one still replayed, say): the decision holds here too.
+            if (letter.eventId() != null && await(runtime.skipDecision(view.name(), letter.eventId())).isPresent()
+                    && runtime.named(shadow.subscriber()).isPresent()
+                    && await(runtime.positions(shadow.subscriber())).stream().noneMatch(io.eventshop.subscriber.state.Position::replaying)) {
+                await(runtime.resolve(letter, io.eventshop.subscriber.deadletter.DeadLetter.Status.SKIPPED));
+                LOG.infof("view %s: the rebuild's dead letter %d is skipped, as an operator skipped the same event in another copy",
+                        view.name(), letter.id());
+                return;
+            }
             if (waitingReported.add(shadow.subscriber() + "#" + letter.id())) {
                 LOG.warnf("view %s: the rebuild (generation %d) waits for a decision on dead letter %d (%s version %d: %s);"
                         + " redrive or skip it (POST /admin/dead-letters/%d/redrive|skip) and it continues; the live copy serves meanwhile",
                         view.name(), shadow.number(), letter.id(), letter.streamId(), letter.streamVersion(), letter.reason(), letter.id());
             }
-        }, () -> waitingReported.removeIf(key -> key.startsWith(shadow.subscriber() + "#")));
+            return;
+        }
+        waitingReported.removeIf(key -> key.startsWith(shadow.subscriber() + "#"));
+        if (isLive(shadow) && looksLevel(shadow, live) && !await(runtime.unfinished(shadow.subscriber()))
+                && await(generations.switchOver(view, shadow, live))) {
+            LOG.infof("view %s: rebuild finished, generation %d is live; generation %d is retired", view.name(), shadow.number(),
+                    live.number());
+            runtime.stop(live.subscriber());
+        }
+    }
+
+    // Without locks: whether the shadow has read every category at least as far as the live copy.
+    private boolean looksLevel(Generation shadow, Generation live) {
+        Map<String, io.eventshop.store.Checkpoint> serving = new java.util.HashMap<>();
+        await(runtime.positions(live.subscriber())).forEach(position -> serving.put(position.category(), position.checkpoint()));
+        List<io.eventshop.subscriber.state.Position> rebuilt = await(runtime.positions(shadow.subscriber()));
+        return !rebuilt.isEmpty() && rebuilt.stream().noneMatch(io.eventshop.subscriber.state.Position::replaying)
+                && rebuilt.stream().allMatch(position -> !serving.containsKey(position.category())
+                        || !serving.get(position.category()).isAfter(position.checkpoint()));
     }
 
     private void dropRetired(View view, List<Generation> all) {
@@ -222,8 +250,9 @@ public class ViewSupervisor {
 
     // A registry that was lost leaves subscribers and schemas no row names; so does a view from before generations.
     private void cleanOrphans(View view) {
-        for (String orphan : await(generations.orphanSubscribers(view))) {
-            await(runtime.retire(orphan, view.categories()));
+        for (String orphan : await(generations.forgetOrphanSubscribers(view))) {
+            runtime.stop(orphan);
+            await(runtime.deleteQueues(orphan, view.categories()));
             LOG.infof("view %s: removed subscriber %s, which no generation names", view.name(), orphan);
         }
         await(generations.dropOrphanSchemas(view));

@@ -106,6 +106,24 @@ class RelayTest {
     }
 
     @Test
+    void a_stored_event_that_cannot_be_encoded_as_a_message_is_passed_over_and_the_rest_is_published() {
+        List<StoredEvent> before = appendStreams(1, 2);
+        // Written around the store's API (which refuses it): a source that is not a URI cannot become a CloudEvent.
+        UUID unencodable = UUID.randomUUID();
+        fx.pool.preparedQuery("insert into event_store.events (event_id, stream_id, category, stream_version, type, schema_version, data,"
+                + " metadata, occurred_at) values ($1, $2, $3, 1, 'io.eventshop.test.happened', 1, '{}', '{\"source\":\"not a uri\"}', now())")
+                .execute(Tuple.of(unencodable, stream().value(), category)).await().indefinitely();
+        List<StoredEvent> after = appendStreams(1, 2);
+
+        start(Duration.ofMillis(200));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> savedCheckpoint().equals(lastPosition()));
+        assertThat(received).doesNotContain(unencodable)
+                .containsAll(before.stream().map(StoredEvent::eventId).toList())
+                .containsAll(after.stream().map(StoredEvent::eventId).toList());
+    }
+
+    @Test
     void when_the_leaders_lock_connection_dies_the_standby_takes_over_and_nothing_is_lost() {
         Relay first = start(Duration.ofMillis(200));
         await().atMost(Duration.ofSeconds(10)).until(() -> first.status().state() == Relay.State.LEADING);
@@ -150,7 +168,8 @@ class RelayTest {
         RelayOptions options = new RelayOptions(100, pollInterval, Duration.ofSeconds(5), Duration.ofMillis(300));
         PgConnectOptions database = LocalPostgres.connectOptions(fx.port, fx.database);
         Relay relay = new Relay(category, fx.store, new RelayLeadership(fx.vertx, database, category, Duration.ofSeconds(5)),
-                new Publisher(() -> amqp, category, options.confirmTimeout()), options, new RelayMetrics(new SimpleMeterRegistry()));
+                new Publisher(() -> amqp, category, options.confirmTimeout(), (event, failure) -> { }), options,
+                new RelayMetrics(new SimpleMeterRegistry()));
         fx.store.onCommit(categories -> {
             if (categories.contains(category)) {
                 relay.wake();

@@ -48,6 +48,19 @@ class AtomicityTest {
     }
 
     @Test
+    void an_event_whose_source_is_not_a_uri_reference_is_refused_and_nothing_is_stored() {
+        StreamId stream = StreamId.of("account", UUID.randomUUID());
+        var event = StoreFixture.events(1, "opened").getFirst();
+        var unpublishable = new io.eventshop.events.NewEvent(event.eventId(), event.type(), event.schemaVersion(), event.data(),
+                new io.eventshop.events.EventMetadata(null, null, "order service", null, null), event.occurredAt());
+
+        assertThatThrownBy(() -> store.inTransaction(tx -> store.append(tx, stream, ExpectedVersion.NO_STREAM, java.util.List.of(unpublishable)))
+                .await().indefinitely())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("source must be a URI reference");
+        assertThat(store.streamVersion(stream).await().indefinitely()).isZero();
+    }
+
+    @Test
     void when_the_work_fails_after_appending_neither_the_state_change_nor_the_events_remain() {
         UUID account = UUID.randomUUID();
         StreamId stream = StreamId.of("account", account);

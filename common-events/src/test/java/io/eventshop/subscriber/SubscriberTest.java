@@ -14,6 +14,7 @@ import io.eventshop.subscriber.runtime.SubscriberOptions;
 import io.eventshop.subscriber.runtime.SubscriberStatus;
 import io.eventshop.testing.StoreFixture;
 import io.eventshop.wire.CloudEventCodec;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Tuple;
 import java.nio.charset.StandardCharsets;
@@ -479,6 +480,34 @@ class SubscriberTest {
         List<StoredEvent> all = new ArrayList<>(before);
         all.addAll(after);
         assertThat(sf.applied()).isEqualTo(SubscriberFixture.expected(all));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void a_view_that_throws_instead_of_failing_is_dead_lettered_for_that_event_and_the_category_flows() throws Exception {
+        Set<UUID> poison = ConcurrentHashMap.newKeySet();
+        Subscription view = Subscription.view(sf.subscriber, sf.category).on(OrderConfirmed.class, sf::record)
+                .batch((tx, events) -> {
+                    if (events.stream().anyMatch(event -> poison.contains(event.recorded().eventId()))) {
+                        throw new IllegalStateException("thrown while building the view's statement");
+                    }
+                    return Multi.createFrom().iterable(events)
+                            .onItem().transformToUniAndConcatenate(event -> sf.record(tx, (Envelope<OrderConfirmed>) (Envelope<?>) event))
+                            .collect().last().replaceWithVoid();
+                }).build();
+        Subscriber subscriber = sf.start(view, SubscriberFixture.options(Duration.ofMillis(300), 2, 3));
+        await().atMost(Duration.ofSeconds(10)).until(() -> live(subscriber));
+
+        List<StoredEvent> good = new ArrayList<>(sf.appendStreams(3, 2));
+        List<io.eventshop.events.NewEvent> bad = SubscriberFixture.confirmations(1);
+        poison.add(bad.getFirst().eventId());
+        sf.append(sf.newStream(), bad);
+        good.addAll(sf.appendStreams(3, 2));
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> sf.appliedCount() == good.size() && sf.deadLetters().size() == 1);
+        assertThat(sf.deadLetters().getFirst().eventId()).isEqualTo(bad.getFirst().eventId());
+        assertThat(sf.deadLetters().getFirst().reason()).contains("thrown while building the view's statement");
+        assertThat(sf.applied()).isEqualTo(SubscriberFixture.expected(good));
     }
 
     @Test

@@ -49,7 +49,7 @@ public class FunnelView extends AnalyticsView {
             Facts facts = Facts.of(ofStage, FunnelView::orderId);
             String sql = stage.equals("placed")
                     ? "insert into " + schema + ".orders (order_id, placed_at, placed_tx, placed_pos)"
-                            + " select u.key, u.at, u.tx::text::xid8, u.pos from " + Facts.UNNEST
+                            + " select u.key, u.at, u.tx::text::xid8, u.pos from " + Facts.UNNEST + " on conflict do nothing"
                     : "update " + schema + ".orders o set " + stage + "_at = u.at, " + stage + "_tx = u.tx::text::xid8, "
                             + stage + "_pos = u.pos from " + Facts.UNNEST + " where o.order_id = u.key";
             done = done.call(() -> tx.connection().preparedQuery(sql).execute(facts.tuple()));

@@ -52,7 +52,7 @@ public class RejectionsView extends AnalyticsView {
         }
         return tx.connection().preparedQuery("insert into " + schema + ".lines (order_id, sku, reason, requested, available, at, tx, pos)"
                         + " select o, s, r, q, a, t, x::text::xid8, p from unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::int[],"
-                        + " $6::timestamptz[], $7::bigint[], $8::bigint[]) u(o, s, r, q, a, t, x, p)")
+                        + " $6::timestamptz[], $7::bigint[], $8::bigint[]) u(o, s, r, q, a, t, x, p) on conflict do nothing")
                 .execute(Tuple.from(List.of(column(rows, 0, UUID[]::new), column(rows, 1, String[]::new), column(rows, 2, String[]::new),
                         column(rows, 3, Integer[]::new), column(rows, 4, Integer[]::new), column(rows, 5, OffsetDateTime[]::new),
                         column(rows, 6, Long[]::new), column(rows, 7, Long[]::new))))

@@ -62,7 +62,7 @@ public class RevenueView extends AnalyticsView {
         Uni<Void> done = Uni.createFrom().voidItem();
         if (!orders.isEmpty()) {
             done = done.call(() -> tx.connection().preparedQuery("insert into " + schema + ".orders (order_id, currency, total)"
-                    + " select * from unnest($1::uuid[], $2::text[], $3::bigint[])")
+                    + " select * from unnest($1::uuid[], $2::text[], $3::bigint[]) on conflict do nothing")
                     .execute(Tuple.of(orders.toArray(UUID[]::new), currencies.toArray(String[]::new), totals.toArray(Long[]::new))));
         }
         if (confirmed.isEmpty() && cancelled.isEmpty()) {
@@ -73,11 +73,11 @@ public class RevenueView extends AnalyticsView {
         return done.call(() -> book(tx, "with confirmed as (update " + schema + ".orders o set confirmed_version = u.version from "
                         + Facts.UNNEST + " where o.order_id = u.key returning o.order_id, o.currency, o.total, u.at, u.tx, u.pos)"
                         + " insert into " + schema + ".entries (order_id, kind, currency, amount, at, tx, pos)"
-                        + " select order_id, 'CONFIRMED', currency, total, at, tx::text::xid8, pos from confirmed",
+                        + " select order_id, 'CONFIRMED', currency, total, at, tx::text::xid8, pos from confirmed on conflict do nothing",
                         Facts.of(confirmed, RevenueView::orderId)))
                 .call(() -> book(tx, "insert into " + schema + ".entries (order_id, kind, currency, amount, at, tx, pos)"
                         + " select o.order_id, 'CANCELLED', o.currency, -o.total, u.at, u.tx::text::xid8, u.pos from " + Facts.UNNEST
-                        + " join " + schema + ".orders o on o.order_id = u.key where o.confirmed_version < u.version",
+                        + " join " + schema + ".orders o on o.order_id = u.key where o.confirmed_version < u.version on conflict do nothing",
                         Facts.of(cancelled, RevenueView::orderId)));
     }
 

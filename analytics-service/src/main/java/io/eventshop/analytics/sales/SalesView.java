@@ -78,12 +78,12 @@ public class SalesView extends AnalyticsView {
         Uni<Void> done = Uni.createFrom().voidItem();
         if (!productSkus.isEmpty()) {
             done = done.call(() -> tx.connection().preparedQuery("insert into " + schema + ".products (sku, name)"
-                    + " select * from unnest($1::text[], $2::text[])")
+                    + " select * from unnest($1::text[], $2::text[]) on conflict (sku) do update set name = excluded.name")
                     .execute(Tuple.of(productSkus.toArray(String[]::new), productNames.toArray(String[]::new))));
         }
         if (!lineOrders.isEmpty()) {
             done = done.call(() -> tx.connection().preparedQuery("insert into " + schema + ".lines (order_id, sku, quantity, currency, amount)"
-                    + " select * from unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::bigint[])")
+                    + " select * from unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::bigint[]) on conflict do nothing")
                     .execute(Tuple.from(List.of(lineOrders.toArray(UUID[]::new), lineSkus.toArray(String[]::new),
                             lineQuantities.toArray(Integer[]::new), lineCurrencies.toArray(String[]::new), lineAmounts.toArray(Long[]::new)))));
         }

@@ -46,8 +46,11 @@ public final class DeadLetters {
             + " where subscriber = $1 and event_id = $2 and status = 'SKIPPED' order by id limit 1";
     private static final String OPEN_SIBLINGS = "select " + COLUMNS + " from event_store.dead_letters"
             + " where lineage = $1 and event_id = $2 and status = 'OPEN' and id <> $3 order by id";
+    // Only letters of events: an unreadable message changed nothing, so it never holds back a rebuild.
     private static final String FIRST_OPEN = "select " + COLUMNS + " from event_store.dead_letters"
-            + " where subscriber = $1 and status = 'OPEN' order by id limit 1";
+            + " where subscriber = $1 and status = 'OPEN' and event_id is not null order by id limit 1";
+    /** What is kept of an unreadable message: enough to see what it was, not whatever size a publisher chose. */
+    static final int MAX_UNREADABLE_BODY = 64 * 1024;
     private static final String DELETE_OPEN = "delete from event_store.dead_letters where subscriber = $1 and status = 'OPEN'";
 
     /** A dead letter written: {@code created} false when it was open already (another path gave up on it too). */
@@ -80,15 +83,21 @@ public final class DeadLetters {
      */
     public Uni<Optional<Recorded>> park(String subscriber, String lineage, RecordedEvent event, int appliedIfNew, String reason,
             int attempts, String body) {
+        return store.inTransaction(tx -> park(tx, subscriber, lineage, event, appliedIfNew, reason, attempts, body));
+    }
+
+    /** As {@link #park(String, String, RecordedEvent, int, String, int, String)}, in the caller's transaction. */
+    public Uni<Optional<Recorded>> park(StoreTransaction tx, String subscriber, String lineage, RecordedEvent event, int appliedIfNew,
+            String reason, int attempts, String body) {
         String stream = event.streamId().value();
-        return store.inTransaction(tx -> streams.lockOne(tx, subscriber, stream, appliedIfNew).chain(row -> {
+        return streams.lockOne(tx, subscriber, stream, appliedIfNew).chain(row -> {
             if (row.lastVersion() >= event.streamVersion()) {
                 return Uni.createFrom().item(Optional.<Recorded>empty());
             }
             return streams.park(tx, subscriber, stream, event.streamVersion())
                     .chain(() -> record(tx, subscriber, lineage, event, reason, attempts, body, DeadLetter.Status.OPEN))
                     .map(Optional::of);
-        }));
+        });
     }
 
     /**
@@ -122,7 +131,7 @@ public final class DeadLetters {
     /** Records a message that is not an event at all; no stream to park. */
     public Uni<Recorded> recordUnreadable(String subscriber, String lineage, String reason, String body) {
         return store.inTransaction(tx -> tx.connection().preparedQuery(RECORD)
-                .execute(Tuple.tuple(Arrays.asList(subscriber, lineage, null, null, null, null, reason, 1, storable(body), "OPEN")))
+                .execute(Tuple.tuple(Arrays.asList(subscriber, lineage, null, null, null, null, reason, 1, storable(capped(body)), "OPEN")))
                 .map(ids -> recorded(ids.iterator().next())));
     }
 
@@ -131,6 +140,11 @@ public final class DeadLetters {
         return tx.connection().preparedQuery(RECORD).execute(Tuple.tuple(List.of(subscriber, lineage, event.eventId(),
                         event.streamId().value(), event.streamVersion(), event.type(), reason, attempts, storable(body), status.name())))
                 .map(ids -> recorded(ids.iterator().next()));
+    }
+
+    private static String capped(String body) {
+        return body.length() <= MAX_UNREADABLE_BODY ? body
+                : body.substring(0, MAX_UNREADABLE_BODY) + " [" + (body.length() - MAX_UNREADABLE_BODY) + " more characters not kept]";
     }
 
     // Postgres text cannot hold NUL: keep such a body readable instead of failing to record it.
@@ -164,7 +178,7 @@ public final class DeadLetters {
                 .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(read(rows.iterator().next()))));
     }
 
-    /** The oldest open dead letter of {@code subscriber}: a rebuild waiting for a decision. */
+    /** The oldest open dead letter of an event of {@code subscriber}: what a rebuild waits for a decision on. */
     public Uni<Optional<DeadLetter>> firstOpen(String subscriber) {
         return store.inTransaction(tx -> firstOpen(tx, subscriber));
     }

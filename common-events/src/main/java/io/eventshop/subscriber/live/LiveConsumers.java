@@ -74,7 +74,8 @@ public final class LiveConsumers {
                 continue;
             }
             try {
-                consumer.open(connection, this::onMessage);
+                String category = entry.getKey();
+                consumer.open(connection, (body, settle) -> onMessage(category, body, settle));
                 opened = true;
                 LOG.infof("subscriber %s consumes %s", subscription.name(), consumer.queue());
             } catch (IOException | RuntimeException e) {
@@ -109,7 +110,7 @@ public final class LiveConsumers {
         QueueConsumer.deleteTopology(connection, subscriber, categories);
     }
 
-    private void onMessage(byte[] body, Consumer<QueueConsumer.Settlement> settle) {
+    private void onMessage(String category, byte[] body, Consumer<QueueConsumer.Settlement> settle) {
         EventRef ref;
         try {
             ref = CloudEventCodec.reference(body);
@@ -119,7 +120,7 @@ public final class LiveConsumers {
         }
         Thread.ofVirtual().name("eventshop-delivery-" + subscription.name()).start(() -> {
             try {
-                Delivery delivery = pipeline.ring(ref);
+                Delivery delivery = pipeline.ring(ref, category);
                 if (delivery == Delivery.UNMATCHED) {
                     listener.unmatched(ref);
                     unmatched.note(ref);

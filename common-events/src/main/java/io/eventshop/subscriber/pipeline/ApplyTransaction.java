@@ -6,7 +6,9 @@ import io.eventshop.store.EventStore;
 import io.eventshop.store.StoreTransaction;
 import io.eventshop.store.StoredEvent;
 import io.eventshop.subscriber.Envelope;
+import io.eventshop.events.RecordedEvent;
 import io.eventshop.subscriber.Subscription;
+import io.eventshop.subscriber.deadletter.DeadLetters;
 import io.eventshop.subscriber.state.Checkpoints;
 import io.eventshop.subscriber.state.StreamRow;
 import io.eventshop.subscriber.state.StreamStates;
@@ -36,12 +38,14 @@ final class ApplyTransaction {
     private final Subscription subscription;
     private final StreamStates streams;
     private final Checkpoints checkpoints;
+    private final DeadLetters deadLetters;
 
-    ApplyTransaction(EventStore store, Subscription subscription, StreamStates streams, Checkpoints checkpoints) {
+    ApplyTransaction(EventStore store, Subscription subscription, StreamStates streams, Checkpoints checkpoints, DeadLetters deadLetters) {
         this.store = store;
         this.subscription = subscription;
         this.streams = streams;
         this.checkpoints = checkpoints;
+        this.deadLetters = deadLetters;
     }
 
     /** What a doorbell did. */
@@ -49,34 +53,34 @@ final class ApplyTransaction {
     }
 
     /**
-     * A doorbell: reads the named event from the store (an indexed point read), and only if the store holds
-     * an event with that id at that place applies the store's copy, with any versions missing before it.
-     * A message naming anything else changes nothing, not even a row.
+     * A doorbell that came on the queue of {@code category}: reads the named event from the store (an indexed
+     * point read), and only if the store holds an event with that id at that place, of that category, and the
+     * category is live for this subscriber (a replaying one is filled by its replay alone), applies the store's
+     * copy, with any versions missing before it. A message naming anything else changes nothing, not even a row.
      */
-    Uni<Rung> ring(EventRef ref) {
-        if (!subscription.categories().contains(ref.stream().category())) {
+    Uni<Rung> ring(EventRef ref, String category) {
+        if (!ref.stream().category().equals(category) || !subscription.categories().contains(category)) {
             return Uni.createFrom().item(new Rung(Delivery.UNMATCHED, Applied.NOTHING, null));
         }
         String stream = ref.stream().value();
-        return store.inTransaction(tx -> store.readStream(tx, ref.stream(), ref.version(), ref.version()).chain(found -> {
-            if (found.isEmpty() || !found.getFirst().eventId().equals(ref.eventId())) {
-                return Uni.createFrom().item(new Rung(Delivery.UNMATCHED, Applied.NOTHING, null));
-            }
-            StoredEvent event = found.getFirst();
-            return streams.lock(tx, subscription.name(), List.of(stream)).chain(rows -> {
-                StreamState state = rowsState(rows);
-                PagePlan plan = PagePlan.of(found, state);
-                if (plan.duplicates() == 1) {
-                    return Uni.createFrom().item(new Rung(Delivery.DUPLICATE, new Applied(0, 0, 1, 0, 0), event));
-                }
-                if (plan.parked() == 1) {
-                    return Uni.createFrom().item(new Rung(Delivery.PARKED, new Applied(0, 0, 0, 1, 0), event));
-                }
-                return execute(tx, plan, state, true, Decoded.NONE)
-                        .call(() -> streams.advance(tx, subscription.name(), plan.lastVersions()))
-                        .map(applied -> new Rung(Delivery.APPLIED, applied, event));
-            });
-        }));
+        return store.inTransaction(tx -> streams.lockIfStoredAndLive(tx, subscription.name(), stream, ref.version(), ref.eventId())
+                .chain(found -> {
+                    if (found.isEmpty()) {
+                        return Uni.createFrom().item(new Rung(Delivery.UNMATCHED, Applied.NOTHING, null));
+                    }
+                    StoredEvent event = found.get().event();
+                    StreamState state = rowsState(Map.of(stream, found.get().row()));
+                    PagePlan plan = PagePlan.of(List.of(event), state);
+                    if (plan.duplicates() == 1) {
+                        return Uni.createFrom().item(new Rung(Delivery.DUPLICATE, new Applied(0, 0, 1, 0, 0), event));
+                    }
+                    if (plan.parked() == 1) {
+                        return Uni.createFrom().item(new Rung(Delivery.PARKED, new Applied(0, 0, 0, 1, 0), event));
+                    }
+                    return execute(tx, plan, state, true, Decoded.NONE)
+                            .call(() -> streams.advance(tx, subscription.name(), stream, event.streamVersion()))
+                            .map(applied -> new Rung(Delivery.APPLIED, applied, event));
+                }));
     }
 
     /**
@@ -117,10 +121,22 @@ final class ApplyTransaction {
         }));
     }
 
-    /** Moves the checkpoint from {@code from} past an event that was dead-lettered, or passed over, instead of applied. */
-    Uni<Void> passPast(String category, Checkpoint from, Checkpoint to, boolean replaying) {
-        return store.inTransaction(tx -> lockAt(tx, category, from, replaying)
-                .chain(() -> checkpoints.save(tx, subscription.name(), category, to, replaying ? 1 : 0)));
+    /** Moves a catch-up checkpoint from {@code from} past an event that was dead-lettered instead of applied. */
+    Uni<Void> passPast(String category, Checkpoint from, Checkpoint to) {
+        return store.inTransaction(tx -> lockAt(tx, category, from, false)
+                .chain(() -> checkpoints.save(tx, subscription.name(), category, to, 0)));
+    }
+
+    /**
+     * A replay gives up on {@code event}: dead-letters it (its stream's row made at {@code applied}, the version the
+     * replay's memory holds) and moves the checkpoint from {@code from} to {@code to}, in one transaction with the
+     * checkpoint locked, so that it only happens if no replica moved the replay meanwhile.
+     */
+    Uni<Optional<DeadLetters.Recorded>> parkInReplay(String category, Checkpoint from, Checkpoint to, RecordedEvent event, int applied,
+            String reason, int attempts, String body) {
+        return store.inTransaction(tx -> lockAt(tx, category, from, true)
+                .chain(() -> deadLetters.park(tx, subscription.name(), subscription.lineage(), event, applied, reason, attempts, body))
+                .call(() -> checkpoints.save(tx, subscription.name(), category, to, 1)));
     }
 
     private Uni<Void> lockAt(StoreTransaction tx, String category, Checkpoint from, boolean replaying) {
@@ -153,12 +169,14 @@ final class ApplyTransaction {
                 }
             }
             Applied applied = new Applied(events.size() - skipped, events.size() - plan.incoming(), plan.duplicates(), plan.parked(), skipped);
+            // Deferred: a handler that throws instead of returning a failed Uni fails the same way.
             if (!single) {
-                return subscription.handleAll(tx, envelopes).replaceWith(applied);
+                return Uni.createFrom().deferred(() -> subscription.handleAll(tx, envelopes)).replaceWith(applied);
             }
             // One by one, each after the previous one's handler finished, so a failure names its event.
             return Multi.createFrom().range(0, envelopes.size())
-                    .onItem().transformToUniAndConcatenate(i -> subscription.handleAll(tx, List.of(envelopes.get(i)))
+                    .onItem().transformToUniAndConcatenate(i -> Uni.createFrom().deferred(() -> subscription.handleAll(tx,
+                                    List.of(envelopes.get(i))))
                             .onFailure().transform(failure -> new EventFailedException(handled.get(i), failure)))
                     .collect().last().replaceWith(applied);
         });

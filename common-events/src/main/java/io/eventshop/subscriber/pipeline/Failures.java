@@ -23,7 +23,10 @@ public final class Failures {
     public enum Kind {
         /** The database is down or unreachable: not the event's fault, retried as long as it lasts. */
         UNAVAILABLE,
-        /** A conflict, deadlock or lock timeout: retried with backoff, a bounded number of times. */
+        /**
+         * A conflict, deadlock, lock or statement timeout, or any other failure that may pass (an I/O error or a
+         * timeout of a handler's own): retried with backoff, a bounded number of times.
+         */
         CONTENTION,
         /** The event cannot be read (undecodable, unknown type): retrying cannot help. */
         POISON,
@@ -52,11 +55,15 @@ public final class Failures {
             if (at instanceof StreamVersionConflictException) {
                 return Kind.CONTENTION;
             }
-            if (at instanceof ClosedConnectionException || at instanceof IOException || at instanceof TimeoutException
-                    || at instanceof io.smallrye.mutiny.TimeoutException || at instanceof NoStackTraceTimeoutException
-                    // the pool's "Timeout" when no connection could be had in time
+            // The database's connection: closed, refused, or none to be had from the pool in time.
+            if (at instanceof ClosedConnectionException || at instanceof java.net.ConnectException
+                    || at instanceof NoStackTraceTimeoutException
                     || (at instanceof NoStackTraceThrowable && "Timeout".equals(at.getMessage()))) {
                 return Kind.UNAVAILABLE;
+            }
+            // Anything else that may pass: bounded, so a handler whose own calls time out forever stops only its event.
+            if (at instanceof IOException || at instanceof TimeoutException || at instanceof io.smallrye.mutiny.TimeoutException) {
+                return Kind.CONTENTION;
             }
             String state = at instanceof PgException pg ? pg.getSqlState() : at instanceof SQLException sql ? sql.getSQLState() : null;
             if (state != null) {

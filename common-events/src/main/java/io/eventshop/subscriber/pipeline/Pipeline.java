@@ -54,20 +54,23 @@ public final class Pipeline {
             RetryPolicy policy, PipelineListener listener, Worker worker) {
         this.subscription = subscription;
         this.store = store;
-        this.transaction = new ApplyTransaction(store, subscription, streams, checkpoints);
+        this.transaction = new ApplyTransaction(store, subscription, streams, checkpoints, deadLetters);
         this.deadLetters = deadLetters;
         this.policy = policy;
         this.listener = listener;
         this.worker = worker;
     }
 
-    /** A doorbell: applies the store's copy of the event it names, if the store holds it. */
-    public Delivery ring(EventRef ref) {
+    /**
+     * A doorbell that came on the queue of {@code category}: applies the store's copy of the event it names, if the
+     * store holds it there and the category is live for this subscriber (not still replaying).
+     */
+    public Delivery ring(EventRef ref, String category) {
         RetryPolicy.Tries tries = new RetryPolicy.Tries();
         Set<UUID> carried = new HashSet<>();
         while (worker.running()) {
             try {
-                ApplyTransaction.Rung rung = await(transaction.ring(ref));
+                ApplyTransaction.Rung rung = await(transaction.ring(ref, category));
                 listener.rung(rung.delivery(), rung.applied(), rung.event());
                 return rung.delivery();
             } catch (RuntimeException failure) {
@@ -117,7 +120,7 @@ public final class Pipeline {
                 if (decision instanceof RetryPolicy.GiveUp giveUp) {
                     GaveUp gaveUp = giveUp(failure, giveUp.attempts(), null, carried);
                     if (gaveUp != GaveUp.CARRIED && gaveUp != GaveUp.NO_EVENT) {
-                        return passPast(category, from, page.getLast().position(), false);
+                        return passPast(category, from, page.getLast().position());
                     }
                 } else {
                     retry(failure, decision, tries);
@@ -157,9 +160,13 @@ public final class Pipeline {
                     return true;
                 }
                 if (decision instanceof RetryPolicy.GiveUp giveUp) {
-                    GaveUp gaveUp = giveUp(failure, giveUp.attempts(), memory, carried);
+                    GaveUp gaveUp = giveUp(failure, giveUp.attempts(), new InReplay(category, from, page.getLast().position(), memory),
+                            carried);
+                    if (gaveUp == GaveUp.MOVED) {
+                        return false;
+                    }
                     if (gaveUp != GaveUp.CARRIED && gaveUp != GaveUp.NO_EVENT) {
-                        return passPast(category, from, page.getLast().position(), true);
+                        return true; // parked and passed in one transaction
                     }
                 } else {
                     retry(failure, decision, tries);
@@ -177,15 +184,21 @@ public final class Pipeline {
         Optional<StoredEvent> head = retrying(() -> store.streamVersion(stream)
                 .chain(version -> version == 0 ? Uni.createFrom().item(Optional.<StoredEvent>empty())
                         : store.inTransaction(tx -> store.readStream(tx, stream, version, version)).map(found -> found.stream().findFirst())));
-        return head.map(event -> ring(new EventRef(event.eventId(), stream, event.streamVersion()))).orElse(Delivery.DUPLICATE);
+        return head.map(event -> ring(new EventRef(event.eventId(), stream, event.streamVersion()), stream.category()))
+                .orElse(Delivery.DUPLICATE);
     }
 
-    private enum GaveUp { DEAD_LETTERED, CARRIED, APPLIED_MEANWHILE, NO_EVENT }
+    private enum GaveUp { DEAD_LETTERED, CARRIED, APPLIED_MEANWHILE, NO_EVENT, MOVED }
+
+    /** Where a replay stood when it gave up on an event: its state is in memory, so the dead letter commits with its checkpoint. */
+    private record InReplay(String category, Checkpoint from, Checkpoint to, ReplayMemory memory) {
+    }
 
     // Gives up on the event the failure names: passes over it when an operator skipped it elsewhere in the
     // lineage (once per event and work: a skip that does not take would otherwise loop), else dead-letters
     // it and parks its stream. A failure naming no event is the runtime's own: it is retried, slowly.
-    private GaveUp giveUp(RuntimeException failure, int attempts, ReplayMemory memory, Set<UUID> carried) {
+    private GaveUp giveUp(RuntimeException failure, int attempts, InReplay replay, Set<UUID> carried) {
+        ReplayMemory memory = replay == null ? null : replay.memory();
         StoredEvent event = failedEvent(failure);
         if (event == null) {
             listener.failedWithoutEvent(failure);
@@ -193,7 +206,7 @@ public final class Pipeline {
             return GaveUp.NO_EVENT;
         }
         String reason = Failures.reason(failure.getCause() != null && failure instanceof EventFailedException ? failure.getCause() : failure);
-        String body = new String(CloudEventCodec.encode(event.event()), StandardCharsets.UTF_8);
+        String body = body(event);
         if (carried.add(event.eventId())) {
             Optional<Long> decision = retrying(() -> deadLetters.skipDecision(subscription.lineage(), event.eventId()));
             if (decision.isPresent()) {
@@ -206,14 +219,26 @@ public final class Pipeline {
                 return GaveUp.CARRIED;
             }
         }
-        int appliedIfNew = memory == null ? 0 : memory.last(event.streamId().value());
-        Optional<DeadLetters.Recorded> recorded = retrying(() -> deadLetters.park(subscription.name(), subscription.lineage(), event.event(),
-                appliedIfNew, reason, attempts, body));
-        if (memory != null) {
-            memory.park(event.streamId().value());
+        Optional<DeadLetters.Recorded> recorded;
+        if (replay == null) {
+            recorded = retrying(() -> deadLetters.park(subscription.name(), subscription.lineage(), event.event(), 0, reason, attempts,
+                    body));
+        } else {
+            // With the replay's checkpoint locked and checked: another replica that applied this page meanwhile has
+            // moved it, and a dead letter recorded from this replica's older memory would park the stream behind
+            // versions it applied.
+            try {
+                recorded = retrying(() -> transaction.parkInReplay(replay.category(), replay.from(), replay.to(), event.event(),
+                        memory.last(event.streamId().value()), reason, attempts, body));
+            } catch (PositionMovedException moved) {
+                return GaveUp.MOVED;
+            }
         }
         if (recorded.isEmpty()) {
             return GaveUp.APPLIED_MEANWHILE;
+        }
+        if (memory != null) {
+            memory.park(event.streamId().value());
         }
         if (recorded.get().created()) {
             listener.gaveUp(event, recorded.get().id(), false, reason, attempts);
@@ -221,9 +246,19 @@ public final class Pipeline {
         return GaveUp.DEAD_LETTERED;
     }
 
-    private boolean passPast(String category, Checkpoint from, Checkpoint to, boolean replaying) {
+    // The stored event as a CloudEvent; one whose metadata cannot be encoded (written around the store's API) as its raw fields.
+    private static String body(StoredEvent event) {
         try {
-            retrying(() -> transaction.passPast(category, from, to, replaying));
+            return new String(CloudEventCodec.encode(event.event()), StandardCharsets.UTF_8);
+        } catch (RuntimeException unencodable) {
+            return "{\"id\":\"" + event.eventId() + "\",\"subject\":\"" + event.streamId() + "\",\"streamversion\":" + event.streamVersion()
+                    + ",\"type\":\"" + event.type() + "\",\"data\":" + event.data() + "}";
+        }
+    }
+
+    private boolean passPast(String category, Checkpoint from, Checkpoint to) {
+        try {
+            retrying(() -> transaction.passPast(category, from, to));
             return true;
         } catch (PositionMovedException moved) {
             return false;

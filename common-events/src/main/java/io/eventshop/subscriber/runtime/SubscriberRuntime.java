@@ -168,8 +168,17 @@ public class SubscriberRuntime {
     }
 
     /** Subscribers with state in the store whose name starts with {@code prefix}: what a lost registry leaves behind. */
-    public Uni<List<String>> knownStartingWith(String prefix) {
-        return checkpoints.subscribersStartingWith(prefix);
+    public Uni<List<String>> knownStartingWith(io.eventshop.store.StoreTransaction tx, String prefix) {
+        return checkpoints.subscribersStartingWith(tx, prefix);
+    }
+
+    /** Whether a stream of {@code subscriber} waits (parked, or resolved and not yet applied): a copy that is not complete. */
+    public Uni<Boolean> unfinished(io.eventshop.store.StoreTransaction tx, String subscriber) {
+        return streams.unfinished(tx, subscriber);
+    }
+
+    public Uni<Boolean> unfinished(String subscriber) {
+        return store.inTransaction(tx -> streams.unfinished(tx, subscriber));
     }
 
     /** Per category: the checkpoint, whether it replays and how many events its replay has read. */
@@ -204,6 +213,11 @@ public class SubscriberRuntime {
     /** A dead letter of one of this service's subscribers. */
     public Uni<Optional<DeadLetter>> deadLetter(long id) {
         return deadLetters.find(id).map(found -> found.filter(letter -> named(letter.subscriber()).isPresent()));
+    }
+
+    /** An operator's skip of {@code eventId} anywhere in {@code lineage}: the id of that dead letter. */
+    public Uni<Optional<Long>> skipDecision(String lineage, java.util.UUID eventId) {
+        return deadLetters.skipDecision(lineage, eventId);
     }
 
     /** The oldest open dead letter of {@code subscriber}, in one transaction's view. */

@@ -48,10 +48,15 @@ public final class Checkpoints {
             + " and e.transaction_id < pg_snapshot_xmin(pg_current_snapshot()) limit " + LAG_COUNT_CAP + ") waiting";
     // Settled: below the horizon, so no transaction can still commit an event at or before it. Applied: no
     // event of the subscriber's categories lies between its checkpoints and the position.
+    // A checkpoint passes dead-lettered events and the later events of their streams: those streams are not applied
+    // up to a position they have events before, until their dead letter is resolved and they are resynced.
     private static final String APPLIED_UP_TO = "select $2::bigint::text::xid8 < pg_snapshot_xmin(pg_current_snapshot()),"
             + " not exists (select 1 from event_store.subscriber_checkpoints c join event_store.events e on e.category = c.category"
             + " and (e.transaction_id, e.global_position) > (c.transaction_id, c.global_position)"
-            + " and (e.transaction_id, e.global_position) <= ($2::bigint::text::xid8, $3) where c.subscriber = $1)";
+            + " and (e.transaction_id, e.global_position) <= ($2::bigint::text::xid8, $3) where c.subscriber = $1)"
+            + " and not exists (select 1 from event_store.subscriber_streams s where s.subscriber = $1"
+            + " and (s.parked_version is not null or s.resync) and exists (select 1 from event_store.events e where e.stream_id = s.stream_id"
+            + " and e.stream_version > s.last_version and (e.transaction_id, e.global_position) <= ($2::bigint::text::xid8, $3)))";
     // Where a reposition to a time puts a category: just before its first event (in store order) that
     // happened at or after the time; empty when there is none yet.
     private static final String FIRST_AT_OR_AFTER = "select e.transaction_id::text::bigint, e.global_position from event_store.events e"
@@ -142,13 +147,13 @@ public final class Checkpoints {
     }
 
     /** Subscribers with checkpoints whose name starts with {@code prefix}: what a lost registry left behind. */
-    public Uni<List<String>> subscribersStartingWith(String prefix) {
+    public Uni<List<String>> subscribersStartingWith(StoreTransaction tx, String prefix) {
         String like = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
-        return store.inTransaction(tx -> tx.connection().preparedQuery(NAMED_LIKE).execute(Tuple.of(like)).map(rows -> {
+        return tx.connection().preparedQuery(NAMED_LIKE).execute(Tuple.of(like)).map(rows -> {
             List<String> names = new ArrayList<>();
             rows.forEach(row -> names.add(row.getString(0)));
             return names;
-        }));
+        });
     }
 
     /** How far the subscriber is behind the store in {@code category}, measured now. */

@@ -3,6 +3,7 @@ package io.eventshop.subscriber.state;
 import io.eventshop.store.Checkpoint;
 import io.eventshop.store.EventStore;
 import io.eventshop.store.StoreTransaction;
+import io.eventshop.store.StoredEvent;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -43,17 +44,39 @@ public final class StreamStates {
             + " values ($1, $2, $3) on conflict do nothing";
     private static final String LOCK_ROW = "select last_version, parked_version, skip_versions from event_store.subscriber_streams"
             + " where subscriber = $1 and stream_id = $2 for update";
+    // A doorbell: the stream's row is made only if the store holds the named event at the named place (one
+    // index probe), so a message naming nothing real leaves no trace; then the row is locked and the event read
+    // in one statement.
+    // ... and only while the stream's category is live for the subscriber: a replaying category keeps its state in memory.
+    private static final String LIVE_IN_CATEGORY = "exists (select 1 from event_store.subscriber_checkpoints c where c.subscriber = $1"
+            + " and c.category = $5 and not c.replaying)";
+    private static final String ENSURE_ROW_IF_STORED = "insert into event_store.subscriber_streams (subscriber, stream_id, last_version)"
+            + " select $1, $2, 0 where exists (select 1 from event_store.events e where e.stream_id = $2 and e.stream_version = $3"
+            + " and e.event_id = $4) and " + LIVE_IN_CATEGORY + " on conflict do nothing";
+    private static final String LOCK_ROW_WITH_EVENT = "select s.last_version, s.parked_version, s.skip_versions, " + EventStore.COLUMNS
+            + " from event_store.subscriber_streams s join event_store.events e on e.stream_id = s.stream_id and e.stream_version = $3"
+            + " and e.event_id = $4 where s.subscriber = $1 and s.stream_id = $2 and " + LIVE_IN_CATEGORY + " for update of s";
+    private static final String ADVANCE_ROW = "update event_store.subscriber_streams set last_version = $3,"
+            + " skip_versions = case when cardinality(skip_versions) = 0 then skip_versions"
+            + " else array(select k from unnest(skip_versions) k where k > $3) end"
+            + " where subscriber = $1 and stream_id = $2";
     private static final String FIND_ROW = "select last_version, parked_version, skip_versions from event_store.subscriber_streams"
             + " where subscriber = $1 and stream_id = $2";
     private static final String PARK = "update event_store.subscriber_streams set parked_version = $3"
             + " where subscriber = $1 and stream_id = $2 and parked_version is null";
     private static final String ADD_SKIP = "update event_store.subscriber_streams set skip_versions = array_append(skip_versions, $3)"
             + " where subscriber = $1 and stream_id = $2 and not ($3 = any(skip_versions))";
-    // Un-parks and marks the stream for a resync; a skip also names the version to pass over. Versions
-    // between the last applied and the dead-lettered one (a gap repair's) are applied, not skipped.
-    private static final String UNPARK = "update event_store.subscriber_streams set parked_version = null, resync = true,"
-            + " skip_versions = case when $4::int is null then skip_versions else array_append(skip_versions, $4::int) end"
-            + " where subscriber = $1 and stream_id = $2 and parked_version = $3";
+    // Un-parks (if parked at that version) and marks the stream for a resync; a skip also names the version to pass
+    // over, unless it is passed already. Versions between the last applied and the dead-lettered one (a gap
+    // repair's) are applied, not skipped.
+    private static final String UNPARK = "update event_store.subscriber_streams"
+            + " set parked_version = case when parked_version = $3 then null else parked_version end, resync = true,"
+            + " skip_versions = case when $4::int is null or $4::int <= last_version or $4::int = any(skip_versions) then skip_versions"
+            + " else array_append(skip_versions, $4::int) end"
+            + " where subscriber = $1 and stream_id = $2";
+    // A copy with a stream still waiting (parked, or resolved and not yet applied up to its head) is not complete.
+    private static final String UNFINISHED = "select exists (select 1 from event_store.subscriber_streams"
+            + " where subscriber = $1 and (parked_version is not null or resync))";
     private static final String PENDING_RESYNCS = "select stream_id from event_store.subscriber_streams"
             + " where subscriber = $1 and resync and parked_version is null limit 100";
     // Done only when nothing waits: not parked again, and applied up to the stream's head as it is now.
@@ -119,6 +142,35 @@ public final class StreamStates {
                 .map(rows -> row(rows.iterator().next()));
     }
 
+    /** A stream's row, locked, with the event a doorbell named, read from the store. */
+    public record Rung(StreamRow row, StoredEvent event) {
+    }
+
+    /**
+     * For a doorbell naming event {@code eventId} at {@code version} of {@code stream}: locks the stream's row
+     * (made at version 0 if new) and reads the event, in two statements. Empty, and nothing written, when the
+     * store holds no such event there, or the stream's category is not live for the subscriber (it replays).
+     */
+    public Uni<Optional<Rung>> lockIfStoredAndLive(StoreTransaction tx, String subscriber, String stream, int version,
+            java.util.UUID eventId) {
+        Tuple key = Tuple.tuple(java.util.List.of(subscriber, stream, version, eventId, stream.substring(0, stream.indexOf('-'))));
+        return tx.connection().preparedQuery(ENSURE_ROW_IF_STORED).execute(key)
+                .chain(() -> tx.connection().preparedQuery(LOCK_ROW_WITH_EVENT).execute(key))
+                .map(rows -> {
+                    if (rows.size() == 0) {
+                        return Optional.<Rung>empty();
+                    }
+                    Row row = rows.iterator().next();
+                    return Optional.of(new Rung(new StreamRow(row.getInteger(0), row.getInteger(1),
+                            StreamRow.skips(row.getArrayOfIntegers(2))), EventStore.toStoredEvent(row, 3)));
+                });
+    }
+
+    /** Moves one locked row to {@code version}. */
+    public Uni<Void> advance(StoreTransaction tx, String subscriber, String stream, int version) {
+        return tx.connection().preparedQuery(ADVANCE_ROW).execute(Tuple.of(subscriber, stream, version)).replaceWithVoid();
+    }
+
     /** The stream's row as committed now, if it has one. */
     public Uni<Optional<StreamRow>> find(String subscriber, String stream) {
         return store.inTransaction(tx -> tx.connection().preparedQuery(FIND_ROW).execute(Tuple.of(subscriber, stream))
@@ -145,9 +197,14 @@ public final class StreamStates {
         return tx.connection().preparedQuery(ADD_SKIP).execute(Tuple.of(subscriber, stream, version)).replaceWithVoid();
     }
 
+    /** Whether any stream of {@code subscriber} waits: parked by a dead letter, or resolved and not applied up to its head yet. */
+    public Uni<Boolean> unfinished(StoreTransaction tx, String subscriber) {
+        return tx.connection().preparedQuery(UNFINISHED).execute(Tuple.of(subscriber)).map(rows -> rows.iterator().next().getBoolean(0));
+    }
+
     /**
      * Un-parks a stream parked at {@code parkedVersion} and marks it for a resync; with {@code skipVersion},
-     * that version is passed over. Returns whether the stream was parked there.
+     * that version is passed over (if the stream has not passed it yet). Returns whether the stream has a row.
      */
     public Uni<Boolean> unpark(StoreTransaction tx, String subscriber, String stream, int parkedVersion, Integer skipVersion) {
         return tx.connection().preparedQuery(UNPARK).execute(Tuple.of(subscriber, stream, parkedVersion, skipVersion))

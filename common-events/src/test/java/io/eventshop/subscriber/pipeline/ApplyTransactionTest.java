@@ -65,11 +65,13 @@ class ApplyTransactionTest {
     }
 
     // The handler records what it saw in the same transaction; the unique key makes a double apply fail loudly.
+    // A subscriber reading its category live (a replaying one takes no doorbells).
     @BeforeEach
     void subscriber() {
         category = StoreFixture.newCategory("apply");
         subscriber = "test." + category;
         transaction = transaction(this::record);
+        startCatchUp();
     }
 
     @Test
@@ -88,7 +90,7 @@ class ApplyTransactionTest {
     void a_doorbell_for_a_later_version_first_repairs_the_gap_from_the_store() {
         List<StoredEvent> events = stream(4);
 
-        ApplyTransaction.Rung rung = transaction.ring(ref(events.get(2))).await().indefinitely();
+        ApplyTransaction.Rung rung = transaction.ring(ref(events.get(2)), category).await().indefinitely();
         assertThat(rung.applied()).isEqualTo(new Applied(3, 2, 0, 0, 0));
         assertThat(ring(events.get(0))).isEqualTo(Delivery.DUPLICATE);
         assertThat(ring(events.get(3))).isEqualTo(Delivery.APPLIED);
@@ -110,7 +112,7 @@ class ApplyTransactionTest {
         Collections.shuffle(doorbells);
 
         List<ApplyTransaction.Rung> rungs = Multi.createFrom().iterable(doorbells)
-                .onItem().transformToUni(event -> transaction.ring(ref(event))).merge(10)
+                .onItem().transformToUni(event -> transaction.ring(ref(event), category)).merge(10)
                 .collect().asList().await().indefinitely();
 
         assertThat(rungs.stream().mapToInt(rung -> rung.applied().applied()).sum()).isEqualTo(6 * 8);
@@ -125,14 +127,18 @@ class ApplyTransactionTest {
         StreamId unknown = StoreFixture.newStream(category);
         StreamId otherCategory = StoreFixture.newStream(StoreFixture.newCategory("other"));
 
-        assertThat(transaction.ring(new EventRef(UUID.randomUUID(), unknown, 1)).await().indefinitely().delivery())
+        assertThat(transaction.ring(new EventRef(UUID.randomUUID(), unknown, 1), category).await().indefinitely().delivery())
                 .as("a stream the store does not hold").isEqualTo(Delivery.UNMATCHED);
-        assertThat(transaction.ring(new EventRef(UUID.randomUUID(), events.getFirst().streamId(), 1)).await().indefinitely().delivery())
+        assertThat(transaction.ring(new EventRef(UUID.randomUUID(), events.getFirst().streamId(), 1), category).await().indefinitely()
+                .delivery())
                 .as("a real place in a real stream, but another event id").isEqualTo(Delivery.UNMATCHED);
-        assertThat(transaction.ring(new EventRef(UUID.randomUUID(), events.getFirst().streamId(), 3)).await().indefinitely().delivery())
+        assertThat(transaction.ring(new EventRef(UUID.randomUUID(), events.getFirst().streamId(), 3), category).await().indefinitely()
+                .delivery())
                 .as("a version the stream does not have yet").isEqualTo(Delivery.UNMATCHED);
-        assertThat(transaction.ring(new EventRef(events.getFirst().eventId(), otherCategory, 1)).await().indefinitely().delivery())
+        assertThat(transaction.ring(new EventRef(events.getFirst().eventId(), otherCategory, 1), category).await().indefinitely().delivery())
                 .as("a category this subscriber does not read").isEqualTo(Delivery.UNMATCHED);
+        assertThat(transaction.ring(ref(events.getFirst()), otherCategory.category()).await().indefinitely().delivery())
+                .as("a real event, on another category's queue").isEqualTo(Delivery.UNMATCHED);
 
         assertThat(seen(events.getFirst().streamId())).isEmpty();
         assertThat(new StreamStates(fx.store).find(subscriber, unknown.value()).await().indefinitely()).isEmpty();
@@ -142,13 +148,46 @@ class ApplyTransactionTest {
     }
 
     @Test
+    void a_doorbell_for_a_category_that_still_replays_changes_nothing_its_replay_applies_it() {
+        List<StoredEvent> events = stream(1);
+        String replaying = "test.replaying" + category;
+        fx.store.inTransaction(tx -> new Checkpoints(fx.store).create(tx, replaying, category, Checkpoint.START, true)).await().indefinitely();
+        Subscription subscription = Subscription.view(replaying, category).on(OrderConfirmed.class, this::record).build();
+        StreamStates streams = new StreamStates(fx.store);
+        Checkpoints checkpoints = new Checkpoints(fx.store);
+        ApplyTransaction replayingView = new ApplyTransaction(fx.store, subscription, streams, checkpoints,
+                new DeadLetters(fx.store, streams, checkpoints));
+
+        assertThat(replayingView.ring(ref(events.getFirst()), category).await().indefinitely().delivery()).isEqualTo(Delivery.UNMATCHED);
+        assertThat(streams.find(replaying, events.getFirst().streamId().value()).await().indefinitely()).isEmpty();
+    }
+
+    @Test
+    void a_view_that_throws_instead_of_failing_its_uni_fails_naming_its_event() {
+        List<StoredEvent> events = stream(1);
+        // Every view applies through its batch handler, also for one event; this one throws while building its Uni.
+        Subscription subscription = Subscription.view(subscriber, category).on(OrderConfirmed.class, this::record)
+                .batch((tx, batch) -> {
+                    throw new IllegalStateException("thrown, not returned");
+                }).build();
+        StreamStates streams = new StreamStates(fx.store);
+        Checkpoints checkpoints = new Checkpoints(fx.store);
+        ApplyTransaction throwing = new ApplyTransaction(fx.store, subscription, streams, checkpoints, new DeadLetters(fx.store, streams,
+                checkpoints));
+
+        assertThatThrownBy(() -> throwing.ring(ref(events.getFirst()), category).await().indefinitely())
+                .isInstanceOfSatisfying(EventFailedException.class, e -> assertThat(e.event().eventId()).isEqualTo(events.getFirst().eventId()))
+                .hasRootCauseMessage("thrown, not returned");
+    }
+
+    @Test
     void when_the_handler_fails_nothing_of_that_event_is_recorded_and_the_failure_names_it() {
         List<StoredEvent> events = stream(2);
         ring(events.get(0));
         ApplyTransaction failing = transaction((tx, event) -> record(tx, event)
                 .chain(() -> Uni.createFrom().failure(new IllegalStateException("the view's database said no"))));
 
-        assertThatThrownBy(() -> failing.ring(ref(events.get(1))).await().indefinitely())
+        assertThatThrownBy(() -> failing.ring(ref(events.get(1)), category).await().indefinitely())
                 .isInstanceOfSatisfying(EventFailedException.class, e -> assertThat(e.event().eventId()).isEqualTo(events.get(1).eventId()))
                 .hasRootCauseMessage("the view's database said no");
         assertThat(seen(events.getFirst().streamId())).containsExactly(events.get(0).eventId());
@@ -165,7 +204,6 @@ class ApplyTransactionTest {
         List<StoredEvent> b = stream(3);
         ring(a.get(0));
         ring(a.get(1));
-        startCatchUp();
         // Version 3 of b before its 1 and 2 (their transactions took lower ids: it happens), a's 1 and 2 again.
         List<StoredEvent> page = List.of(b.get(2), a.get(0), a.get(1), a.get(2), b.get(0), a.get(3), b.get(1));
 
@@ -181,7 +219,6 @@ class ApplyTransactionTest {
     @Test
     void a_page_whose_checkpoint_moved_meanwhile_applies_nothing() {
         List<StoredEvent> a = stream(2);
-        startCatchUp();
 
         assertThatThrownBy(() -> transaction.catchUp(category, a.getFirst().position(), a).await().indefinitely())
                 .isInstanceOf(PositionMovedException.class);
@@ -207,12 +244,11 @@ class ApplyTransactionTest {
                             .onItem().transformToUniAndConcatenate(e -> record(tx, (Envelope<OrderConfirmed>) (Envelope<?>) e))
                             .collect().last().replaceWithVoid();
                 }).build();
-        startCatchUp();
         List<StoredEvent> page = new ArrayList<>(parked);
         page.addAll(flowing);
 
-        Applied applied = new ApplyTransaction(fx.store, batched, streams, checkpoints).catchUp(category, Checkpoint.START, page)
-                .await().indefinitely();
+        Applied applied = new ApplyTransaction(fx.store, batched, streams, checkpoints, new DeadLetters(fx.store, streams, checkpoints))
+                .catchUp(category, Checkpoint.START, page).await().indefinitely();
 
         assertThat(applied).isEqualTo(new Applied(3, 0, 1, 2, 0));
         assertThat(calls).containsExactly(List.of(1, 2, 3));
@@ -224,7 +260,9 @@ class ApplyTransactionTest {
 
     private ApplyTransaction transaction(Handler<OrderConfirmed> handler) {
         Subscription subscription = Subscription.view(subscriber, category).on(OrderConfirmed.class, handler).build();
-        return new ApplyTransaction(fx.store, subscription, new StreamStates(fx.store), new Checkpoints(fx.store));
+        StreamStates streams = new StreamStates(fx.store);
+        Checkpoints checkpoints = new Checkpoints(fx.store);
+        return new ApplyTransaction(fx.store, subscription, streams, checkpoints, new DeadLetters(fx.store, streams, checkpoints));
     }
 
     // A catch-up reader at the start of the category (what a finished replay of an empty category leaves).
@@ -234,7 +272,7 @@ class ApplyTransactionTest {
     }
 
     private Delivery ring(StoredEvent event) {
-        return transaction.ring(ref(event)).await().indefinitely().delivery();
+        return transaction.ring(ref(event), category).await().indefinitely().delivery();
     }
 
     private static EventRef ref(StoredEvent event) {

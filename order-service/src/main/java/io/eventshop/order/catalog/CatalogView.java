@@ -41,8 +41,10 @@ public class CatalogView extends View {
     public Uni<Void> apply(StoreTransaction tx, String schema, List<Envelope<?>> events) {
         return Multi.createFrom().iterable(events)
                 .onItem().transformToUniAndConcatenate(event -> switch (event.payload()) {
+                    // An upsert: a reposition applies events again, and a product added again is as it was added.
                     case ProductAdded added -> tx.connection().preparedQuery("insert into " + schema + ".products (sku, name, price_amount,"
-                                    + " price_currency) values ($1, $2, $3, $4)")
+                                    + " price_currency) values ($1, $2, $3, $4) on conflict (sku) do update set name = excluded.name,"
+                                    + " price_amount = excluded.price_amount, price_currency = excluded.price_currency")
                             .execute(Tuple.of(added.sku(), added.name(), added.price().amount(), added.price().currency()))
                             .replaceWithVoid();
                     case ProductPriceChanged changed -> tx.connection().preparedQuery("update " + schema + ".products set price_amount = $2,"

@@ -99,6 +99,15 @@ class CatalogTest {
         assertThat(troubles).isEmpty();
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(catalog()).isEqualTo(fromScratch()));
         admin().get("/admin/dead-letters?subscriber=order.catalog").then().statusCode(200).body("size()", equalTo(0));
+
+        // Repositioned to the beginning, the live copy applies every product event again: as it did the first time.
+        admin().contentType("application/json").body("{\"from\":\"beginning\"}").post("/admin/subscribers/order.catalog/reposition")
+                .then().statusCode(200).body("categories[0].to", equalTo("position:0:0"))
+                .body("categories[0].streams", org.hamcrest.Matchers.greaterThan(0));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> admin().get("/admin/subscribers/order.catalog").then()
+                .body("lagEvents", equalTo(0)));
+        assertThat(catalog()).isEqualTo(fromScratch());
+        admin().get("/admin/dead-letters?subscriber=order.catalog").then().statusCode(200).body("size()", equalTo(0));
     }
 
     @Test
