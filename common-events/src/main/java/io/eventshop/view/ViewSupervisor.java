@@ -218,12 +218,24 @@ public class ViewSupervisor {
             return;
         }
         waitingReported.removeIf(key -> key.startsWith(shadow.subscriber() + "#"));
-        if (isLive(shadow) && looksLevel(shadow, live) && !await(runtime.unfinished(shadow.subscriber()))
-                && await(generations.switchOver(view, shadow, live))) {
+        String notYet = !isLive(shadow) ? "it is not consuming live here yet"
+                : !looksLevel(shadow, live) && !caughtUpAfter(shadow, live) ? "it has not read as far as the live copy"
+                : await(runtime.unfinished(shadow.subscriber())) ? "a stream of it waits to be applied again"
+                : !await(generations.switchOver(view, shadow, live)) ? "it was not level when checked under lock" : null;
+        if (notYet == null) {
             LOG.infof("view %s: rebuild finished, generation %d is live; generation %d is retired", view.name(), shadow.number(),
                     live.number());
             runtime.stop(live.subscriber());
+        } else {
+            LOG.debugf("view %s: the rebuild (generation %d) does not take over yet: %s", view.name(), shadow.number(), notYet);
         }
+    }
+
+    // Both copies' catch-up passes run on intervals of their own, so while events flow the one that read last is
+    // ahead: a pass of the shadow's, run now, reads at least as far as the live copy had read before it.
+    private boolean caughtUpAfter(Generation shadow, Generation live) {
+        return runtime.named(shadow.subscriber()).map(subscriber -> subscriber.catchUpAndWait(Duration.ofSeconds(10))).orElse(false)
+                && looksLevel(shadow, live);
     }
 
     // Without locks: whether the shadow has read every category at least as far as the live copy.

@@ -70,6 +70,18 @@ public class Views {
         });
     }
 
+    /**
+     * Runs {@code query} against the view's live copy in {@code tx}, after {@link #ready}. A query relation that is
+     * missing (its tables were dropped under the running service, and the next supervision pass makes a new copy)
+     * answers 503 like a view that fills itself, not 500.
+     */
+    public <T> Uni<T> read(StoreTransaction tx, String name, java.util.function.Function<Generation, Uni<T>> query) {
+        return ready(tx, name).chain(live -> query.apply(live))
+                .onFailure(failure -> failure instanceof io.vertx.pgclient.PgException pg && "42P01".equals(pg.getSqlState()))
+                .transform(missing -> new ProblemException(503, "view-filling", "View not ready", "the view " + name
+                        + " lost its tables and fills itself again from the store; ask again in a moment", List.of()));
+    }
+
     /** Starts a rebuild of {@code name}: a shadow copy replays the store beside the live one and takes over when level. */
     public Uni<RebuildStatus> startRebuild(String name, String actor) {
         View view = known(name);

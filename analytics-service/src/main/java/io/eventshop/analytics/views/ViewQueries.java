@@ -5,6 +5,7 @@ import io.eventshop.problem.ProblemException;
 import io.eventshop.store.EventStore;
 import io.eventshop.store.StoreTransaction;
 import io.eventshop.subscriber.runtime.SubscriberRuntime;
+import io.eventshop.view.Generation;
 import io.eventshop.view.Views;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
@@ -39,26 +40,24 @@ public class ViewQueries {
     public <T> Uni<T> ask(String view, AsOf asOf, String sql, List<Object> more, Function<RowSet<Row>, T> answer) {
         List<Object> params = new ArrayList<>(asOf.params());
         params.addAll(more);
-        return store.inTransaction(tx -> check(tx, view, asOf)
-                .chain(() -> tx.connection().preparedQuery(sql).execute(Tuple.from(params)).map(answer)));
+        return store.inTransaction(tx -> views.read(tx, view, live -> check(tx, view, live, asOf)
+                .chain(() -> tx.connection().preparedQuery(sql).execute(Tuple.from(params)).map(answer))));
     }
 
-    private Uni<Void> check(StoreTransaction tx, String view, AsOf asOf) {
-        return views.ready(tx, view).chain(live -> {
-            if (!(asOf instanceof AsOf.AtPosition at)) {
-                return Uni.createFrom().voidItem();
+    private Uni<Void> check(StoreTransaction tx, String view, Generation live, AsOf asOf) {
+        if (!(asOf instanceof AsOf.AtPosition at)) {
+            return Uni.createFrom().voidItem();
+        }
+        return subscribers.appliedUpTo(tx, live.subscriber(), at.position()).map(applied -> {
+            if (!applied.settled()) {
+                throw ProblemException.conflict(at.position() + " is not settled in the store yet (a transaction before it"
+                        + " may still commit); ask again in a moment");
             }
-            return subscribers.appliedUpTo(tx, live.subscriber(), at.position()).map(applied -> {
-                if (!applied.settled()) {
-                    throw ProblemException.conflict(at.position() + " is not settled in the store yet (a transaction before it"
-                            + " may still commit); ask again in a moment");
-                }
-                if (!applied.applied()) {
-                    throw ProblemException.conflict("the view " + view + " has not applied the store up to " + at.position()
-                            + " yet; ask again in a moment");
-                }
-                return null;
-            }).replaceWithVoid();
-        });
+            if (!applied.applied()) {
+                throw ProblemException.conflict("the view " + view + " has not applied the store up to " + at.position()
+                        + " yet; ask again in a moment");
+            }
+            return null;
+        }).replaceWithVoid();
     }
 }

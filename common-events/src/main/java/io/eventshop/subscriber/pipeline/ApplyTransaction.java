@@ -1,12 +1,12 @@
 package io.eventshop.subscriber.pipeline;
 
 import io.eventshop.events.DomainEvent;
+import io.eventshop.events.RecordedEvent;
 import io.eventshop.store.Checkpoint;
 import io.eventshop.store.EventStore;
 import io.eventshop.store.StoreTransaction;
 import io.eventshop.store.StoredEvent;
 import io.eventshop.subscriber.Envelope;
-import io.eventshop.events.RecordedEvent;
 import io.eventshop.subscriber.Subscription;
 import io.eventshop.subscriber.deadletter.DeadLetters;
 import io.eventshop.subscriber.state.Checkpoints;

@@ -69,6 +69,7 @@ public final class Subscriber implements AutoCloseable {
     private final Replay replay;
     private final Map<String, SubscriberStatus.Category> lastMeasured = new ConcurrentHashMap<>();
 
+    private final java.util.concurrent.atomic.AtomicLong passes = new java.util.concurrent.atomic.AtomicLong();
     private volatile State state = State.STARTING;
     private volatile String lastError;
 
@@ -115,6 +116,25 @@ public final class Subscriber implements AutoCloseable {
     /** Runs a catch-up pass now instead of at the next interval. Never blocks. */
     public void catchUpNow() {
         worker.wake();
+    }
+
+    /**
+     * Runs a catch-up pass now and waits up to {@code within} for one to finish (it may be one that was already
+     * running). Returns whether one finished. Blocking: not for an event loop.
+     */
+    public boolean catchUpAndWait(Duration within) {
+        long before = passes.get();
+        worker.wake();
+        long deadline = System.nanoTime() + within.toNanos();
+        while (passes.get() <= before && state != State.STOPPED && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return passes.get() > before;
     }
 
     /** As {@link #close(Duration)}, waiting up to ten seconds. */
@@ -170,6 +190,7 @@ public final class Subscriber implements AutoCloseable {
                 if (state == State.LIVE && !reopened) {
                     lastError = null;
                 }
+                passes.incrementAndGet();
                 measureLag();
             } catch (Pipeline.StoppedException stopped) {
                 break;

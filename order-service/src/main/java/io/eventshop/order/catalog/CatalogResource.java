@@ -34,9 +34,8 @@ public class CatalogResource {
 
     @GET
     public Uni<List<Item>> products() {
-        return store.inTransaction(tx -> views.ready(tx, CatalogView.NAME)
-                .chain(() -> tx.connection().query("select sku, name, price_amount, price_currency from " + CatalogView.PRODUCTS
-                        + " order by sku").execute())
+        return store.inTransaction(tx -> views.read(tx, CatalogView.NAME, live -> tx.connection()
+                        .query("select sku, name, price_amount, price_currency from " + CatalogView.PRODUCTS + " order by sku").execute())
                 .map(rows -> {
                     List<Item> items = new ArrayList<>();
                     rows.forEach(row -> items.add(new Item(row.getString(0), row.getString(1),

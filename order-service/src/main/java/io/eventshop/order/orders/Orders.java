@@ -195,7 +195,7 @@ public class Orders {
     // Prices each line from the catalog view (503 while it fills itself); every line must be known and all in one currency.
     private Uni<Object> price(StoreTransaction tx, List<Requested> lines) {
         String[] skus = lines.stream().map(Requested::sku).distinct().toArray(String[]::new);
-        return views.ready(tx, CatalogView.NAME).chain(() -> tx.connection().preparedQuery(PRICES).execute(Tuple.of((Object) skus))).map(rows -> {
+        return views.read(tx, CatalogView.NAME, live -> tx.connection().preparedQuery(PRICES).execute(Tuple.of((Object) skus))).map(rows -> {
             Map<String, Money> prices = new LinkedHashMap<>();
             rows.forEach(row -> prices.put(row.getString(0), Money.of(row.getLong(1), row.getString(2))));
             Map<Integer, String> problems = new LinkedHashMap<>();
