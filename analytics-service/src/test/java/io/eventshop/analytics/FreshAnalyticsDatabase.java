@@ -1,12 +1,13 @@
 package io.eventshop.analytics;
 
 import io.eventshop.testing.LocalPostgres;
+import io.eventshop.testing.LocalRabbitMq;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.util.Map;
 
 /**
  * analytics-service's tests start from an empty store on a database of their own, dropped and made
- * again each run, and a RabbitMQ virtual host of their own ({@code deploy/local/infra} makes it): their
+ * again each run, and a RabbitMQ virtual host of their own, likewise made again: their
  * comparisons with a reference computed from the store hold only over a store they wrote alone.
  */
 public class FreshAnalyticsDatabase implements QuarkusTestResourceLifecycleManager {
@@ -16,6 +17,14 @@ public class FreshAnalyticsDatabase implements QuarkusTestResourceLifecycleManag
     @Override
     public Map<String, String> start() {
         LocalPostgres.createDatabase(NAME, true);
+        try {
+            LocalRabbitMq.freshVirtualHost(NAME); // no queue of an earlier run keeps taking copies of this run's messages
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
         return Map.of("eventshop.db.name", NAME, "%test.eventshop.db.name", NAME,
                 "rabbitmq.virtual-host", NAME, "%test.rabbitmq.virtual-host", NAME);
     }

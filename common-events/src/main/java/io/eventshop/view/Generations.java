@@ -267,7 +267,8 @@ public class Generations {
      * Forgets the subscribers of this view the registry does not know (or knows as dropped): what a lost registry
      * left behind, and the subscriber of the view's own name from before it lived in generations. Decided and done
      * in one transaction under the view's lock, so a generation another replica makes meanwhile is never taken for
-     * one: it is made under the same lock. Returns their names (their queues are for the caller to delete).
+     * one: it is made under the same lock. Drops the schemas no generation names, likewise. Returns the subscribers'
+     * names (their queues are for the caller to delete).
      */
     Uni<List<String>> forgetOrphanSubscribers(View view) {
         return store.inTransaction(tx -> tx.connection().preparedQuery(LOCK).execute(Tuple.of(view.name()))
@@ -284,13 +285,14 @@ public class Generations {
                         .toList()))
                 .call(orphans -> Multi.createFrom().iterable(orphans)
                         .onItem().transformToUniAndConcatenate(orphan -> subscribers.forget(tx, orphan))
-                        .collect().last()));
+                        .collect().last())
+                .call(() -> dropOrphanSchemas(tx, view)));
     }
 
-    /** Schemas of this view's generations the registry does not hold as undropped. */
-    Uni<Void> dropOrphanSchemas(View view) {
+    // Schemas of this view's generations the registry does not hold as undropped; under the view's lock (the caller's).
+    private Uni<Void> dropOrphanSchemas(StoreTransaction tx, View view) {
         String prefix = view.schema() + "_" + view.shortName() + "_g";
-        return store.inTransaction(tx -> tx.connection().preparedQuery("select nspname from pg_namespace where nspname like $1")
+        return tx.connection().preparedQuery("select nspname from pg_namespace where nspname like $1")
                 .execute(Tuple.of(prefix.replace("_", "\\_") + "%"))
                 .chain(rows -> tx.connection().preparedQuery(KNOWN).execute(Tuple.of(view.name())).map(known -> {
                     List<String> kept = new ArrayList<>();
@@ -307,7 +309,7 @@ public class Generations {
                 .chain(orphans -> Multi.createFrom().iterable(orphans)
                         .onItem().transformToUniAndConcatenate(schema -> tx.connection().query("drop schema if exists " + schema + " cascade")
                                 .execute())
-                        .collect().last().replaceWithVoid()));
+                        .collect().last().replaceWithVoid());
     }
 
     private static Generation generation(Row row) {

@@ -51,6 +51,7 @@ public class ViewSupervisor {
     private final Set<String> cleanedOrphans = new HashSet<>();
     private final Set<String> fresh = ConcurrentHashMap.newKeySet();
     private final Set<String> waitingReported = ConcurrentHashMap.newKeySet();
+    private final Map<String, Long> wokenAt = new ConcurrentHashMap<>();
 
     ViewSupervisor(Instance<View> declared, Generations generations, SubscriberRuntime runtime, ViewConfig config) {
         declared.forEach(view -> {
@@ -205,9 +206,13 @@ public class ViewSupervisor {
             if (letter.eventId() != null && await(runtime.skipDecision(view.name(), letter.eventId())).isPresent()
                     && runtime.named(shadow.subscriber()).isPresent()
                     && await(runtime.positions(shadow.subscriber())).stream().noneMatch(io.eventshop.subscriber.state.Position::replaying)) {
-                await(runtime.resolve(letter, io.eventshop.subscriber.deadletter.DeadLetter.Status.SKIPPED));
-                LOG.infof("view %s: the rebuild's dead letter %d is skipped, as an operator skipped the same event in another copy",
-                        view.name(), letter.id());
+                try {
+                    await(runtime.resolve(letter, io.eventshop.subscriber.deadletter.DeadLetter.Status.SKIPPED));
+                    LOG.infof("view %s: the rebuild's dead letter %d is skipped, as an operator skipped the same event in another copy",
+                            view.name(), letter.id());
+                } catch (io.eventshop.subscriber.deadletter.DeadLetters.NotResolvableException resolvedElsewhere) {
+                    LOG.debugf("view %s: dead letter %d: %s", view.name(), letter.id(), resolvedElsewhere.getMessage()); // another replica's pass
+                }
                 return;
             }
             if (waitingReported.add(shadow.subscriber() + "#" + letter.id())) {
@@ -219,7 +224,7 @@ public class ViewSupervisor {
         }
         waitingReported.removeIf(key -> key.startsWith(shadow.subscriber() + "#"));
         String notYet = !isLive(shadow) ? "it is not consuming live here yet"
-                : !looksLevel(shadow, live) && !caughtUpAfter(shadow, live) ? "it has not read as far as the live copy"
+                : !looksLevel(shadow, live) && !caughtUpSinceWoken(shadow) ? "it has not read as far as the live copy"
                 : await(runtime.unfinished(shadow.subscriber())) ? "a stream of it waits to be applied again"
                 : !await(generations.switchOver(view, shadow, live)) ? "it was not level when checked under lock" : null;
         if (notYet == null) {
@@ -232,10 +237,24 @@ public class ViewSupervisor {
     }
 
     // Both copies' catch-up passes run on intervals of their own, so while events flow the one that read last is
-    // ahead: a pass of the shadow's, run now, reads at least as far as the live copy had read before it.
-    private boolean caughtUpAfter(Generation shadow, Generation live) {
-        return runtime.named(shadow.subscriber()).map(subscriber -> subscriber.catchUpAndWait(Duration.ofSeconds(10))).orElse(false)
-                && looksLevel(shadow, live);
+    // ahead, and a shadow whose passes happen to fall just before the live copy's would look behind for ever. So a
+    // shadow found behind is woken for a pass of its own; once it has finished one, it has read at least as far as
+    // the live copy had when it was found behind, and the switch (which checks under lock) is tried.
+    private boolean caughtUpSinceWoken(Generation shadow) {
+        Optional<Subscriber> subscriber = runtime.named(shadow.subscriber());
+        if (subscriber.isEmpty()) {
+            return false;
+        }
+        Long woken = wokenAt.get(shadow.subscriber());
+        if (woken != null && subscriber.get().passes() > woken) {
+            wokenAt.remove(shadow.subscriber());
+            return true;
+        }
+        if (woken == null) {
+            wokenAt.put(shadow.subscriber(), subscriber.get().passes());
+            subscriber.get().catchUpNow();
+        }
+        return false;
     }
 
     // Without locks: whether the shadow has read every category at least as far as the live copy.
@@ -267,7 +286,6 @@ public class ViewSupervisor {
             await(runtime.deleteQueues(orphan, view.categories()));
             LOG.infof("view %s: removed subscriber %s, which no generation names", view.name(), orphan);
         }
-        await(generations.dropOrphanSchemas(view));
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})

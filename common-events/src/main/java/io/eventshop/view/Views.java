@@ -76,7 +76,13 @@ public class Views {
      * answers 503 like a view that fills itself, not 500.
      */
     public <T> Uni<T> read(StoreTransaction tx, String name, java.util.function.Function<Generation, Uni<T>> query) {
-        return ready(tx, name).chain(live -> query.apply(live))
+        View view = supervisor.view(name).orElse(null);
+        // The relations first, shared: a switch-over (which takes them exclusively) then cannot commit between the
+        // registry's answer and the query, so the query reads the copy that was found ready.
+        Uni<Void> locked = view == null ? Uni.createFrom().voidItem()
+                : tx.connection().query("lock table " + String.join(", ", view.tables().stream().map(view::relation).toList())
+                        + " in access share mode").execute().replaceWithVoid();
+        return locked.chain(() -> ready(tx, name)).chain(live -> query.apply(live))
                 .onFailure(failure -> failure instanceof io.vertx.pgclient.PgException pg && "42P01".equals(pg.getSqlState()))
                 .transform(missing -> new ProblemException(503, "view-filling", "View not ready", "the view " + name
                         + " lost its tables and fills itself again from the store; ask again in a moment", List.of()));

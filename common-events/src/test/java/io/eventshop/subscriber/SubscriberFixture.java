@@ -115,7 +115,8 @@ final class SubscriberFixture implements AutoCloseable {
     }
 
     static SubscriberOptions options(Duration catchUpInterval, int maxAttempts, int maxContentionAttempts) {
-        return new SubscriberOptions("classic", 32, 200, catchUpInterval, maxAttempts, maxContentionAttempts, Duration.ofMillis(20),
+        return new SubscriberOptions("classic", 32, 200, catchUpInterval, maxAttempts, maxContentionAttempts,
+                Duration.ofSeconds(20), Duration.ofMillis(20),
                 Duration.ofMillis(200), Duration.ofMillis(300));
     }
 

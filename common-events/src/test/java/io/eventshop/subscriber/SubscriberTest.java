@@ -65,7 +65,7 @@ class SubscriberTest {
 
     @Test
     void two_replicas_on_one_quorum_queue_apply_every_event_once_and_in_order() {
-        var quorum = new SubscriberOptions("quorum", 32, 200, Duration.ofHours(1), 3, 50, Duration.ofMillis(20),
+        var quorum = new SubscriberOptions("quorum", 32, 200, Duration.ofHours(1), 3, 50, Duration.ofSeconds(20), Duration.ofMillis(20),
                 Duration.ofMillis(200), Duration.ofMillis(300));
         Subscription view = sf.recordingView();
         Subscriber first = sf.start(view, quorum);
@@ -110,7 +110,7 @@ class SubscriberTest {
 
     @Test
     void duplicated_and_reordered_messages_reach_the_handler_once_per_version_in_order() throws Exception {
-        var liveOnly = new SubscriberOptions("classic", 32, 200, Duration.ofHours(1), 3, 50, Duration.ofMillis(20),
+        var liveOnly = new SubscriberOptions("classic", 32, 200, Duration.ofHours(1), 3, 50, Duration.ofSeconds(20), Duration.ofMillis(20),
                 Duration.ofMillis(200), Duration.ofMillis(300));
         Subscriber subscriber = sf.start(sf.recordingView(), liveOnly);
         await().atMost(Duration.ofSeconds(10)).until(() -> live(subscriber));
@@ -292,7 +292,7 @@ class SubscriberTest {
                 broken.contains(event.recorded().eventId())
                         ? Uni.createFrom().failure(new IllegalStateException("cannot take it"))
                         : sf.record(tx, event)).build();
-        var liveOnly = new SubscriberOptions("classic", 32, 200, Duration.ofHours(1), 2, 50, Duration.ofMillis(20),
+        var liveOnly = new SubscriberOptions("classic", 32, 200, Duration.ofHours(1), 2, 50, Duration.ofSeconds(20), Duration.ofMillis(20),
                 Duration.ofMillis(200), Duration.ofMillis(300));
         Subscriber subscriber = sf.start(view, liveOnly);
         await().atMost(Duration.ofSeconds(10)).until(() -> live(subscriber));
@@ -406,7 +406,7 @@ class SubscriberTest {
         assertThat(inStoreOrder.stream().filter(e -> e.streamId().equals(inverted)).map(StoredEvent::streamVersion))
                 .as("the store hands out version 3 first").startsWith(3);
 
-        var small = new SubscriberOptions("classic", 32, 7, Duration.ofMillis(500), 3, 50, Duration.ofMillis(20),
+        var small = new SubscriberOptions("classic", 32, 7, Duration.ofMillis(500), 3, 50, Duration.ofSeconds(20), Duration.ofMillis(20),
                 Duration.ofMillis(200), Duration.ofMillis(300));
         Subscriber subscriber = sf.start(sf.recordingView(), small);
         await().atMost(Duration.ofSeconds(15)).until(() -> live(subscriber));

@@ -363,7 +363,7 @@ public final class SubscriberBenchmark {
     }
 
     private static SubscriberOptions options(Duration catchUpInterval) {
-        return new SubscriberOptions("classic", 64, 1000, catchUpInterval, 5, 30, Duration.ofMillis(100), Duration.ofSeconds(5),
+        return new SubscriberOptions("classic", 64, 1000, catchUpInterval, 5, 30, Duration.ofSeconds(20), Duration.ofMillis(100), Duration.ofSeconds(5),
                 Duration.ofSeconds(2));
     }
 

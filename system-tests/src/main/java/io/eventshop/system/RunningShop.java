@@ -1,6 +1,7 @@
 package io.eventshop.system;
 
 import io.eventshop.testing.LocalPostgres;
+import io.eventshop.testing.LocalRabbitMq;
 import java.io.IOException;
 import java.net.HttpURLConnection;
 import java.net.ServerSocket;
@@ -46,6 +47,9 @@ public final class RunningShop implements AutoCloseable {
             }
         }
         LocalPostgres.createDatabase(database, freshDatabase);
+        if (freshDatabase) {
+            LocalRabbitMq.freshVirtualHost(VHOST); // a fresh store starts with no queues of another history
+        }
         Path publicKey = root.resolve("common-events/src/test/resources/jwt/test-public.pem");
         RunningShop shop = new RunningShop();
         try {

@@ -46,6 +46,7 @@ public final class LiveConsumers {
     private final Listener listener;
     private final UnmatchedDoorbells unmatched;
     private final Map<String, QueueConsumer> consumers = new LinkedHashMap<>();
+    private volatile boolean shutDown;
 
     public LiveConsumers(Subscription subscription, String queueType, int prefetch, Pipeline pipeline, DeadLetters deadLetters,
             Listener listener) {
@@ -65,7 +66,10 @@ public final class LiveConsumers {
      *
      * @throws IOException when a consumer could not be opened; the others stay as they are
      */
-    public boolean open(Connection connection, Set<String> replaying) throws IOException {
+    public synchronized boolean open(Connection connection, Set<String> replaying) throws IOException {
+        if (shutDown) {
+            return false; // a pass that was under way when the subscriber stopped must not open them again
+        }
         boolean opened = false;
         IOException failed = null;
         for (Map.Entry<String, QueueConsumer> entry : consumers.entrySet()) {
@@ -92,8 +96,14 @@ public final class LiveConsumers {
         consumers.get(category).close();
     }
 
-    public void closeAll() {
+    public synchronized void closeAll() {
         consumers.values().forEach(QueueConsumer::close);
+    }
+
+    /** Closes every consumer for good: the subscriber stops. */
+    public synchronized void shutDown() {
+        shutDown = true;
+        closeAll();
     }
 
     public boolean isOpen(String category) {

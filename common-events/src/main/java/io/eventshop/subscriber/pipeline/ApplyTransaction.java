@@ -15,6 +15,7 @@ import io.eventshop.subscriber.state.StreamStates;
 import io.eventshop.wire.EventRef;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,13 +40,16 @@ final class ApplyTransaction {
     private final StreamStates streams;
     private final Checkpoints checkpoints;
     private final DeadLetters deadLetters;
+    private final Duration handlerTimeout;
 
-    ApplyTransaction(EventStore store, Subscription subscription, StreamStates streams, Checkpoints checkpoints, DeadLetters deadLetters) {
+    ApplyTransaction(EventStore store, Subscription subscription, StreamStates streams, Checkpoints checkpoints, DeadLetters deadLetters,
+            Duration handlerTimeout) {
         this.store = store;
         this.subscription = subscription;
         this.streams = streams;
         this.checkpoints = checkpoints;
         this.deadLetters = deadLetters;
+        this.handlerTimeout = handlerTimeout;
     }
 
     /** What a doorbell did. */
@@ -66,7 +70,9 @@ final class ApplyTransaction {
         return store.inTransaction(tx -> streams.lockIfStoredAndLive(tx, subscription.name(), stream, ref.version(), ref.eventId())
                 .chain(found -> {
                     if (found.isEmpty()) {
-                        return Uni.createFrom().item(new Rung(Delivery.UNMATCHED, Applied.NOTHING, null));
+                        // Rolled back: the row the first statement may have made (the subscriber's checkpoints
+                        // vanished in between, say) must not outlive a doorbell that changed nothing.
+                        return Uni.createFrom().failure(new Unmatched());
                     }
                     StoredEvent event = found.get().event();
                     StreamState state = rowsState(Map.of(stream, found.get().row()));
@@ -80,7 +86,14 @@ final class ApplyTransaction {
                     return execute(tx, plan, state, true, Decoded.NONE)
                             .call(() -> streams.advance(tx, subscription.name(), stream, event.streamVersion()))
                             .map(applied -> new Rung(Delivery.APPLIED, applied, event));
-                }));
+                }))
+                .onFailure(Unmatched.class).recoverWithItem(new Rung(Delivery.UNMATCHED, Applied.NOTHING, null));
+    }
+
+    private static final class Unmatched extends RuntimeException {
+        Unmatched() {
+            super(null, null, false, false);
+        }
     }
 
     /**
@@ -169,17 +182,23 @@ final class ApplyTransaction {
                 }
             }
             Applied applied = new Applied(events.size() - skipped, events.size() - plan.incoming(), plan.duplicates(), plan.parked(), skipped);
-            // Deferred: a handler that throws instead of returning a failed Uni fails the same way.
             if (!single) {
-                return Uni.createFrom().deferred(() -> subscription.handleAll(tx, envelopes)).replaceWith(applied);
+                return handle(tx, envelopes).replaceWith(applied);
             }
             // One by one, each after the previous one's handler finished, so a failure names its event.
             return Multi.createFrom().range(0, envelopes.size())
-                    .onItem().transformToUniAndConcatenate(i -> Uni.createFrom().deferred(() -> subscription.handleAll(tx,
-                                    List.of(envelopes.get(i))))
+                    .onItem().transformToUniAndConcatenate(i -> handle(tx, List.of(envelopes.get(i)))
                             .onFailure().transform(failure -> new EventFailedException(handled.get(i), failure)))
                     .collect().last().replaceWith(applied);
         });
+    }
+
+    // Deferred: a handler that throws instead of returning a failed Uni fails the same way. Bounded: one that never
+    // completes fails after the handler timeout (a contention failure: tried again, a bounded number of times).
+    private Uni<Void> handle(StoreTransaction tx, List<Envelope<DomainEvent>> envelopes) {
+        return Uni.createFrom().deferred(() -> subscription.handleAll(tx, envelopes))
+                .ifNoItem().after(handlerTimeout).failWith(() -> new java.util.concurrent.TimeoutException(
+                        "the handler did not finish within " + handlerTimeout));
     }
 
     // The plan's events with the gaps before them read from the store, in order. Read on the transaction's

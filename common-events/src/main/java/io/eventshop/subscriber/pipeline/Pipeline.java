@@ -50,11 +50,12 @@ public final class Pipeline {
     private final PipelineListener listener;
     private final Worker worker;
 
+    /** @param handlerTimeout the longest a handler may take for an event or a page before the try counts as failed */
     public Pipeline(Subscription subscription, EventStore store, StreamStates streams, Checkpoints checkpoints, DeadLetters deadLetters,
-            RetryPolicy policy, PipelineListener listener, Worker worker) {
+            RetryPolicy policy, Duration handlerTimeout, PipelineListener listener, Worker worker) {
         this.subscription = subscription;
         this.store = store;
-        this.transaction = new ApplyTransaction(store, subscription, streams, checkpoints, deadLetters);
+        this.transaction = new ApplyTransaction(store, subscription, streams, checkpoints, deadLetters, handlerTimeout);
         this.deadLetters = deadLetters;
         this.policy = policy;
         this.listener = listener;
@@ -97,37 +98,19 @@ public final class Pipeline {
      * @return false when the checkpoint had moved (another replica, a reposition): read again from the stored one
      */
     public boolean catchUp(String category, Checkpoint from, List<StoredEvent> page) {
-        RetryPolicy.Tries tries = new RetryPolicy.Tries();
-        Set<UUID> carried = new HashSet<>();
-        while (worker.running()) {
-            try {
-                listener.page(false, await(transaction.catchUp(category, from, page)));
-                return true;
-            } catch (PositionMovedException moved) {
-                return false;
-            } catch (RuntimeException failure) {
-                RetryPolicy.Decision decision = policy.next(Failures.classify(failure), tries, page.size() == 1);
-                if (decision instanceof RetryPolicy.Split) {
-                    Checkpoint at = from;
-                    for (StoredEvent event : page) {
-                        if (!catchUp(category, at, List.of(event))) {
-                            return false;
-                        }
-                        at = event.position();
-                    }
-                    return true;
-                }
-                if (decision instanceof RetryPolicy.GiveUp giveUp) {
-                    GaveUp gaveUp = giveUp(failure, giveUp.attempts(), null, carried);
-                    if (gaveUp != GaveUp.CARRIED && gaveUp != GaveUp.NO_EVENT) {
-                        return passPast(category, from, page.getLast().position());
-                    }
-                } else {
-                    retry(failure, decision, tries);
-                }
+        return page(from, page, new PageWork() {
+            @Override
+            public void apply(Checkpoint at, List<StoredEvent> events) {
+                listener.page(false, await(transaction.catchUp(category, at, events)));
             }
-        }
-        throw new StoppedException(subscription.name());
+
+            @Override
+            public GaveUp giveUp(RuntimeException failure, int attempts, Checkpoint at, List<StoredEvent> events, Set<UUID> carried) {
+                GaveUp gaveUp = Pipeline.this.giveUp(failure, attempts, null, carried);
+                return gaveUp == GaveUp.CARRIED || gaveUp == GaveUp.NO_EVENT || passPast(category, at, events.getLast().position())
+                        ? gaveUp : GaveUp.MOVED;
+            }
+        });
     }
 
     /**
@@ -137,13 +120,39 @@ public final class Pipeline {
      * @return false when the replay's checkpoint had moved (another replica's page, or the replay finished)
      */
     public boolean replay(String category, Checkpoint from, List<StoredEvent> page, Decoded decoded, ReplayMemory memory) {
+        return page(from, page, new PageWork() {
+            @Override
+            public void apply(Checkpoint at, List<StoredEvent> events) {
+                ApplyTransaction.Replayed replayed = await(transaction.replay(category, at, events, decoded, memory));
+                memory.advance(replayed.lastVersions());
+                listener.page(true, replayed.applied());
+            }
+
+            // Parked and passed in one transaction, under the replay's checkpoint lock.
+            @Override
+            public GaveUp giveUp(RuntimeException failure, int attempts, Checkpoint at, List<StoredEvent> events, Set<UUID> carried) {
+                return Pipeline.this.giveUp(failure, attempts, new InReplay(category, at, events.getLast().position(), memory), carried);
+            }
+        });
+    }
+
+    /** How one source applies a page in one transaction, and gives up on an event of it. */
+    private interface PageWork {
+        /** @throws PositionMovedException when the page's checkpoint is no longer where it was read from */
+        void apply(Checkpoint from, List<StoredEvent> page);
+
+        /** Dead-letters (or passes over) the failing event and moves the checkpoint past the page (a page of one). */
+        GaveUp giveUp(RuntimeException failure, int attempts, Checkpoint from, List<StoredEvent> page, Set<UUID> carried);
+    }
+
+    // The policy for pages, whatever their source: retried while the failure may pass; a page of several that fails
+    // otherwise is applied event by event; a single event is given up on.
+    private boolean page(Checkpoint from, List<StoredEvent> page, PageWork work) {
         RetryPolicy.Tries tries = new RetryPolicy.Tries();
         Set<UUID> carried = new HashSet<>();
         while (worker.running()) {
             try {
-                ApplyTransaction.Replayed replayed = await(transaction.replay(category, from, page, decoded, memory));
-                memory.advance(replayed.lastVersions());
-                listener.page(true, replayed.applied());
+                work.apply(from, page);
                 return true;
             } catch (PositionMovedException moved) {
                 return false;
@@ -152,7 +161,7 @@ public final class Pipeline {
                 if (decision instanceof RetryPolicy.Split) {
                     Checkpoint at = from;
                     for (StoredEvent event : page) {
-                        if (!replay(category, at, List.of(event), decoded, memory)) {
+                        if (!page(at, List.of(event), work)) {
                             return false;
                         }
                         at = event.position();
@@ -160,13 +169,12 @@ public final class Pipeline {
                     return true;
                 }
                 if (decision instanceof RetryPolicy.GiveUp giveUp) {
-                    GaveUp gaveUp = giveUp(failure, giveUp.attempts(), new InReplay(category, from, page.getLast().position(), memory),
-                            carried);
+                    GaveUp gaveUp = work.giveUp(failure, giveUp.attempts(), from, page, carried);
                     if (gaveUp == GaveUp.MOVED) {
                         return false;
                     }
                     if (gaveUp != GaveUp.CARRIED && gaveUp != GaveUp.NO_EVENT) {
-                        return true; // parked and passed in one transaction
+                        return true;
                     }
                 } else {
                     retry(failure, decision, tries);

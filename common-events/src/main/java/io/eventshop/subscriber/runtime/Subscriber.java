@@ -91,7 +91,8 @@ public final class Subscriber implements AutoCloseable {
         this.deadLetters = new DeadLetters(store, streams, checkpoints);
         this.metrics = new SubscriberMetrics(registry, subscription.name(), error -> lastError = error);
         this.worker = new Worker("eventshop-subscriber-" + subscription.name());
-        this.pipeline = new Pipeline(subscription, store, streams, checkpoints, deadLetters, options.retryPolicy(), metrics, worker);
+        this.pipeline = new Pipeline(subscription, store, streams, checkpoints, deadLetters, options.retryPolicy(), options.handlerTimeout(),
+                metrics, worker);
         this.live = new LiveConsumers(subscription, options.queueType(), options.prefetch(), pipeline, deadLetters, metrics);
         this.catchUp = new CatchUp(subscription, store, checkpoints, pipeline, options.pageSize(), worker);
         this.replay = new Replay(subscription, store, streams, checkpoints, pipeline, options.pageSize(), worker);
@@ -118,23 +119,9 @@ public final class Subscriber implements AutoCloseable {
         worker.wake();
     }
 
-    /**
-     * Runs a catch-up pass now and waits up to {@code within} for one to finish (it may be one that was already
-     * running). Returns whether one finished. Blocking: not for an event loop.
-     */
-    public boolean catchUpAndWait(Duration within) {
-        long before = passes.get();
-        worker.wake();
-        long deadline = System.nanoTime() + within.toNanos();
-        while (passes.get() <= before && state != State.STOPPED && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }
-        return passes.get() > before;
+    /** How many passes (replay or catch-up of every category, then resyncs) this subscriber has finished. */
+    public long passes() {
+        return passes.get();
     }
 
     /** As {@link #close(Duration)}, waiting up to ten seconds. */
@@ -146,7 +133,7 @@ public final class Subscriber implements AutoCloseable {
     /** Stops consuming and applying; deliveries in flight are left for redelivery. Waits up to {@code grace}. */
     public void close(Duration grace) {
         worker.stopSelf();
-        live.closeAll();
+        live.shutDown();
         worker.stop(grace);
         state = State.STOPPED;
         metrics.remove();
@@ -165,7 +152,7 @@ public final class Subscriber implements AutoCloseable {
                     // Retired (by another replica, say): stop rather than start over and declare the queues again.
                     LOG.warnf("subscriber %s has no checkpoints any more: it was retired; it stops", subscription.name());
                     worker.stopSelf();
-                    live.closeAll();
+                    live.shutDown();
                     break;
                 }
                 Set<String> replaying = positions.values().stream().filter(Position::replaying).map(Position::category)

@@ -39,6 +39,14 @@ public interface SubscriberConfig {
     @WithDefault("30")
     int maxContentionAttempts();
 
+    /**
+     * The longest a handler may take for one event (or a view for one page) before the try counts as failed
+     * (contention: tried again, a bounded number of times). Shorter than Postgres' idle-in-transaction timeout
+     * (30 s), so a handler waiting on something else never has its session killed under it.
+     */
+    @WithDefault("20s")
+    Duration handlerTimeout();
+
     /** Pause after the first failure; doubles per failure, with jitter. */
     @WithDefault("100ms")
     Duration backoff();
@@ -60,6 +68,6 @@ public interface SubscriberConfig {
 
     default SubscriberOptions options() {
         return new SubscriberOptions(queueType(), prefetch(), pageSize(), catchUpInterval(), maxAttempts(), maxContentionAttempts(),
-                backoff(), maxBackoff(), retryInterval());
+                handlerTimeout(), backoff(), maxBackoff(), retryInterval());
     }
 }

@@ -13,12 +13,13 @@ import java.util.random.RandomGenerator;
  * @param catchUpInterval       pause between catch-up passes
  * @param maxAttempts           tries of a failing handler before its event is dead-lettered
  * @param maxContentionAttempts tries of an event that keeps meeting contention before it is dead-lettered
+ * @param handlerTimeout        the longest a handler may take for an event or a page before the try counts as failed
  * @param backoff               pause after the first failure; doubles each time up to {@code maxBackoff}, with jitter
  * @param maxBackoff            longest pause between tries
  * @param retryInterval         pause before re-opening a consumer whose channel closed
  */
 public record SubscriberOptions(String queueType, int prefetch, int pageSize, Duration catchUpInterval, int maxAttempts,
-        int maxContentionAttempts, Duration backoff, Duration maxBackoff, Duration retryInterval) {
+        int maxContentionAttempts, Duration handlerTimeout, Duration backoff, Duration maxBackoff, Duration retryInterval) {
 
     public SubscriberOptions {
         if (!queueType.equals("quorum") && !queueType.equals("classic")) {

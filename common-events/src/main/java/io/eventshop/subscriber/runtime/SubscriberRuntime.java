@@ -235,7 +235,12 @@ public class SubscriberRuntime {
      */
     public Uni<Subscriber.Resolution> resolve(DeadLetter letter, DeadLetter.Status outcome) {
         Subscriber owner = named(letter.subscriber()).orElseThrow(() -> new IllegalStateException(letter.subscriber() + " does not run here"));
-        return owner.resolve(letter, outcome).invoke(() -> ofLineage(letter.lineage()).forEach(Subscriber::catchUpNow));
+        // Two resolutions of one event's letters at once (a skip resolves the lineage's others too) may deadlock;
+        // Postgres ends one of them, which tries again.
+        return owner.resolve(letter, outcome)
+                .onFailure(failure -> io.eventshop.subscriber.pipeline.Failures.classify(failure)
+                        == io.eventshop.subscriber.pipeline.Failures.Kind.CONTENTION).retry().withBackOff(Duration.ofMillis(50)).atMost(3)
+                .invoke(() -> ofLineage(letter.lineage()).forEach(Subscriber::catchUpNow));
     }
 
     // --- reposition ------------------------------------------------------------------------------

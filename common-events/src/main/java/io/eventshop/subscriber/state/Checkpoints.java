@@ -54,8 +54,10 @@ public final class Checkpoints {
             + " not exists (select 1 from event_store.subscriber_checkpoints c join event_store.events e on e.category = c.category"
             + " and (e.transaction_id, e.global_position) > (c.transaction_id, c.global_position)"
             + " and (e.transaction_id, e.global_position) <= ($2::bigint::text::xid8, $3) where c.subscriber = $1)"
-            + " and not exists (select 1 from event_store.subscriber_streams s where s.subscriber = $1"
-            + " and (s.parked_version is not null or s.resync) and exists (select 1 from event_store.events e where e.stream_id = s.stream_id"
+            + " and not exists (select 1 from (select stream_id, last_version from event_store.subscriber_streams"
+            + " where subscriber = $1 and parked_version is not null union all select stream_id, last_version"
+            + " from event_store.subscriber_streams where subscriber = $1 and resync) s"
+            + " where exists (select 1 from event_store.events e where e.stream_id = s.stream_id"
             + " and e.stream_version > s.last_version and (e.transaction_id, e.global_position) <= ($2::bigint::text::xid8, $3)))";
     // Where a reposition to a time puts a category: just before its first event (in store order) that
     // happened at or after the time; empty when there is none yet.

@@ -75,8 +75,11 @@ public final class StreamStates {
             + " else array_append(skip_versions, $4::int) end"
             + " where subscriber = $1 and stream_id = $2";
     // A copy with a stream still waiting (parked, or resolved and not yet applied up to its head) is not complete.
+    // Two probes of the two partial indexes (parked, resync): an "or" in one condition made the planner scan every
+    // row of every subscriber (seconds per check on a store of millions of streams).
     private static final String UNFINISHED = "select exists (select 1 from event_store.subscriber_streams"
-            + " where subscriber = $1 and (parked_version is not null or resync))";
+            + " where subscriber = $1 and parked_version is not null)"
+            + " or exists (select 1 from event_store.subscriber_streams where subscriber = $1 and resync)";
     private static final String PENDING_RESYNCS = "select stream_id from event_store.subscriber_streams"
             + " where subscriber = $1 and resync and parked_version is null limit 100";
     // Done only when nothing waits: not parked again, and applied up to the stream's head as it is now.

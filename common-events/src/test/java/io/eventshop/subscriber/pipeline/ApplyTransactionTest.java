@@ -43,6 +43,7 @@ import org.junit.jupiter.api.Test;
  */
 class ApplyTransactionTest {
 
+    static final java.time.Duration TIMEOUT = java.time.Duration.ofSeconds(20);
     static StoreFixture fx;
 
     String category;
@@ -156,7 +157,7 @@ class ApplyTransactionTest {
         StreamStates streams = new StreamStates(fx.store);
         Checkpoints checkpoints = new Checkpoints(fx.store);
         ApplyTransaction replayingView = new ApplyTransaction(fx.store, subscription, streams, checkpoints,
-                new DeadLetters(fx.store, streams, checkpoints));
+                new DeadLetters(fx.store, streams, checkpoints), TIMEOUT);
 
         assertThat(replayingView.ring(ref(events.getFirst()), category).await().indefinitely().delivery()).isEqualTo(Delivery.UNMATCHED);
         assertThat(streams.find(replaying, events.getFirst().streamId().value()).await().indefinitely()).isEmpty();
@@ -173,11 +174,29 @@ class ApplyTransactionTest {
         StreamStates streams = new StreamStates(fx.store);
         Checkpoints checkpoints = new Checkpoints(fx.store);
         ApplyTransaction throwing = new ApplyTransaction(fx.store, subscription, streams, checkpoints, new DeadLetters(fx.store, streams,
-                checkpoints));
+                checkpoints), TIMEOUT);
 
         assertThatThrownBy(() -> throwing.ring(ref(events.getFirst()), category).await().indefinitely())
                 .isInstanceOfSatisfying(EventFailedException.class, e -> assertThat(e.event().eventId()).isEqualTo(events.getFirst().eventId()))
                 .hasRootCauseMessage("thrown, not returned");
+    }
+
+    @Test
+    void a_handler_that_never_finishes_fails_after_the_handler_timeout_naming_its_event_as_contention() {
+        List<StoredEvent> events = stream(1);
+        Subscription subscription = Subscription.view(subscriber, category)
+                .on(OrderConfirmed.class, (tx, event) -> Uni.createFrom().nothing()).build();
+        StreamStates streams = new StreamStates(fx.store);
+        Checkpoints checkpoints = new Checkpoints(fx.store);
+        ApplyTransaction hanging = new ApplyTransaction(fx.store, subscription, streams, checkpoints, new DeadLetters(fx.store, streams,
+                checkpoints), java.time.Duration.ofMillis(300));
+
+        assertThatThrownBy(() -> hanging.ring(ref(events.getFirst()), category).await().indefinitely())
+                .isInstanceOfSatisfying(EventFailedException.class, e -> {
+                    assertThat(e.event().eventId()).isEqualTo(events.getFirst().eventId());
+                    assertThat(Failures.classify(e)).isEqualTo(Failures.Kind.CONTENTION);
+                })
+                .hasRootCauseInstanceOf(java.util.concurrent.TimeoutException.class);
     }
 
     @Test
@@ -247,7 +266,7 @@ class ApplyTransactionTest {
         List<StoredEvent> page = new ArrayList<>(parked);
         page.addAll(flowing);
 
-        Applied applied = new ApplyTransaction(fx.store, batched, streams, checkpoints, new DeadLetters(fx.store, streams, checkpoints))
+        Applied applied = new ApplyTransaction(fx.store, batched, streams, checkpoints, new DeadLetters(fx.store, streams, checkpoints), TIMEOUT)
                 .catchUp(category, Checkpoint.START, page).await().indefinitely();
 
         assertThat(applied).isEqualTo(new Applied(3, 0, 1, 2, 0));
@@ -262,7 +281,7 @@ class ApplyTransactionTest {
         Subscription subscription = Subscription.view(subscriber, category).on(OrderConfirmed.class, handler).build();
         StreamStates streams = new StreamStates(fx.store);
         Checkpoints checkpoints = new Checkpoints(fx.store);
-        return new ApplyTransaction(fx.store, subscription, streams, checkpoints, new DeadLetters(fx.store, streams, checkpoints));
+        return new ApplyTransaction(fx.store, subscription, streams, checkpoints, new DeadLetters(fx.store, streams, checkpoints), TIMEOUT);
     }
 
     // A catch-up reader at the start of the category (what a finished replay of an empty category leaves).

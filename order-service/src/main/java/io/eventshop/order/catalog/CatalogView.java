@@ -26,14 +26,16 @@ public class CatalogView extends View {
     public static final String PRODUCTS = "orders.catalog_products";
 
     CatalogView() {
-        super(NAME, 1, "orders", List.of(ProductEvent.CATEGORY), List.of(ProductAdded.class, ProductPriceChanged.class),
+        super(NAME, 2, "orders", List.of(ProductEvent.CATEGORY), List.of(ProductAdded.class, ProductPriceChanged.class),
                 List.of("products"));
     }
 
     @Override
     public List<String> createTables(String schema) {
+        // version: the product stream's version the row reflects. Orders are priced from this table, so applying
+        // events again (a reposition) must never take a price back, not even for a moment.
         return List.of("create table " + schema + ".products (sku text primary key, name text not null, price_amount bigint not null,"
-                + " price_currency text not null)");
+                + " price_currency text not null, version int not null)");
     }
 
     // Event by event, in order: a page holds few product events, and a price change must follow its product's addition.
@@ -41,24 +43,32 @@ public class CatalogView extends View {
     public Uni<Void> apply(StoreTransaction tx, String schema, List<Envelope<?>> events) {
         return Multi.createFrom().iterable(events)
                 .onItem().transformToUniAndConcatenate(event -> switch (event.payload()) {
-                    // An upsert: a reposition applies events again, and a product added again is as it was added.
+                    // Applied again (a reposition), an event older than the row changes nothing.
                     case ProductAdded added -> tx.connection().preparedQuery("insert into " + schema + ".products (sku, name, price_amount,"
-                                    + " price_currency) values ($1, $2, $3, $4) on conflict (sku) do update set name = excluded.name,"
-                                    + " price_amount = excluded.price_amount, price_currency = excluded.price_currency")
-                            .execute(Tuple.of(added.sku(), added.name(), added.price().amount(), added.price().currency()))
+                                    + " price_currency, version) values ($1, $2, $3, $4, $5) on conflict (sku) do update set name = excluded.name,"
+                                    + " price_amount = excluded.price_amount, price_currency = excluded.price_currency, version = excluded.version"
+                                    + " where products.version < excluded.version")
+                            .execute(Tuple.tuple(List.of(added.sku(), added.name(), added.price().amount(), added.price().currency(),
+                                    event.streamVersion())))
                             .replaceWithVoid();
                     case ProductPriceChanged changed -> tx.connection().preparedQuery("update " + schema + ".products set price_amount = $2,"
-                                    + " price_currency = $3 where sku = $1")
-                            .execute(Tuple.of(changed.sku(), changed.price().amount(), changed.price().currency()))
-                            .invoke(rows -> {
-                                if (rows.rowCount() != 1) {
-                                    // The protocol applies a stream in order, so ProductAdded came first: this is a broken stream.
-                                    throw new IllegalStateException("price of " + changed.sku() + " changed, but the catalog has no such product");
-                                }
-                            })
-                            .replaceWithVoid();
+                                    + " price_currency = $3, version = $4 where sku = $1 and version < $4")
+                            .execute(Tuple.of(changed.sku(), changed.price().amount(), changed.price().currency(), event.streamVersion()))
+                            .chain(rows -> rows.rowCount() == 1 ? Uni.createFrom().voidItem() : known(tx, schema, changed.sku()));
                     default -> Uni.createFrom().voidItem();
                 })
                 .collect().last().replaceWithVoid();
+    }
+
+    // A price change that changed no row: the row is newer already (applied again), or there is no such product,
+    // which the protocol rules out (ProductAdded is version 1 of the same stream): a broken stream.
+    private static Uni<Void> known(StoreTransaction tx, String schema, String sku) {
+        return tx.connection().preparedQuery("select 1 from " + schema + ".products where sku = $1").execute(Tuple.of(sku))
+                .invoke(rows -> {
+                    if (rows.size() == 0) {
+                        throw new IllegalStateException("price of " + sku + " changed, but the catalog has no such product");
+                    }
+                })
+                .replaceWithVoid();
     }
 }

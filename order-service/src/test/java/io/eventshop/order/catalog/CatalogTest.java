@@ -16,11 +16,13 @@ import io.eventshop.store.Checkpoint;
 import io.eventshop.store.EventStore;
 import io.eventshop.store.ExpectedVersion;
 import io.eventshop.store.StoredEvent;
+import io.eventshop.subscriber.Envelope;
 import io.eventshop.testing.LocalDatabaseResource;
 import io.eventshop.testing.Tokens;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.specification.RequestSpecification;
+import io.smallrye.mutiny.Multi;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
@@ -44,6 +46,8 @@ class CatalogTest {
 
     @Inject
     EventStore store;
+    @Inject
+    CatalogView catalogView;
 
     @Test
     void a_product_and_its_new_price_reach_the_catalog_and_stock_changes_are_ignored() {
@@ -111,6 +115,44 @@ class CatalogTest {
     }
 
     @Test
+    void events_applied_again_never_take_a_price_back() {
+        String sku = "SKU-" + UUID.randomUUID().toString().substring(0, 13).toUpperCase();
+        List<StoredEvent> stream = List.of(append(new ProductAdded(sku, "Teapot", Money.of(1000, "EUR"), 1)),
+                append(new ProductPriceChanged(sku, Money.of(1200, "EUR"))), append(new ProductPriceChanged(sku, Money.of(1500, "EUR"))));
+        String schema = "catalog_test_" + UUID.randomUUID().toString().substring(0, 8);
+        store.inTransaction(tx -> Multi.createFrom().iterable(concat(List.of("create schema " + schema), catalogView.createTables(schema)))
+                        .onItem().transformToUniAndConcatenate(ddl -> tx.connection().query(ddl).execute()).collect().last())
+                .await().atMost(Duration.ofSeconds(10));
+        try {
+            applyAll(schema, stream);
+            // A reposition applies each again, in order, page by page: after each one the price is the newest.
+            for (StoredEvent again : stream) {
+                applyAll(schema, List.of(again));
+                assertThat(price(schema, sku)).as("after " + again.type() + " v" + again.streamVersion() + " again").isEqualTo(1500);
+            }
+        } finally {
+            store.inTransaction(tx -> tx.connection().query("drop schema " + schema + " cascade").execute()).await().atMost(Duration.ofSeconds(10));
+        }
+    }
+
+    private void applyAll(String schema, List<StoredEvent> events) {
+        List<Envelope<?>> envelopes = events.stream()
+                .<Envelope<?>>map(e -> new Envelope<>(e.event(), EventCodec.decode(e.event()), e.position())).toList();
+        store.inTransaction(tx -> catalogView.apply(tx, schema, envelopes)).await().atMost(Duration.ofSeconds(10));
+    }
+
+    private long price(String schema, String sku) {
+        return store.inTransaction(tx -> tx.connection().preparedQuery("select price_amount from " + schema + ".products where sku = $1")
+                .execute(io.vertx.mutiny.sqlclient.Tuple.of(sku))).await().atMost(Duration.ofSeconds(10)).iterator().next().getLong(0);
+    }
+
+    private static List<String> concat(List<String> first, List<String> second) {
+        List<String> all = new ArrayList<>(first);
+        all.addAll(second);
+        return all;
+    }
+
+    @Test
     void the_catalog_needs_a_token() {
         given().get("/products").then().statusCode(401).contentType("application/problem+json");
         given().auth().oauth2(Tokens.admin("ops")).get("/products").then().statusCode(200);
@@ -162,9 +204,9 @@ class CatalogTest {
         return given().auth().oauth2(Tokens.admin("ops"));
     }
 
-    private void append(ProductEvent event) {
-        store.inTransaction(tx -> store.append(tx, event.streamId(), ExpectedVersion.ANY,
+    private StoredEvent append(ProductEvent event) {
+        return store.inTransaction(tx -> store.append(tx, event.streamId(), ExpectedVersion.ANY,
                 List.of(EventCodec.encode(event, new EventMetadata(null, null, "inventory-service", null, "test"), Instant.now()))))
-                .await().atMost(Duration.ofSeconds(10));
+                .await().atMost(Duration.ofSeconds(10)).getFirst();
     }
 }
