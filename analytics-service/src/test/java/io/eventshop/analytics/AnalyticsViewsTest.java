@@ -7,19 +7,27 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.startsWith;
 
+import io.eventshop.broker.BrokerConnection;
 import io.eventshop.store.Checkpoint;
 import io.eventshop.store.EventStore;
+import io.eventshop.testing.LocalPostgres;
 import io.eventshop.testing.Tokens;
+import io.eventshop.wire.Exchanges;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
 import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
@@ -127,7 +135,7 @@ class AnalyticsViewsTest {
 
         // Poison in the store: each live copy parks it; a rebuild meets it too and waits for a decision,
         // while the live copy keeps serving.
-        String poisonStream = "order-" + java.util.UUID.randomUUID();
+        String poisonStream = "order-" + UUID.randomUUID();
         executeSql("insert into event_store.events (event_id, stream_id, category, stream_version, type, schema_version, data, metadata,"
                 + " occurred_at) values (gen_random_uuid(), '" + poisonStream + "', 'order', 1, 'io.eventshop.order.exploded', 1, '{}',"
                 + " '{\"source\":\"test\"}', now())");
@@ -190,9 +198,9 @@ class AnalyticsViewsTest {
             await().atMost(Duration.ofSeconds(30)).until(() -> String.valueOf(given().get("/q/health/ready").jsonPath()
                     .getMap("checks.find { it.name == 'Event subscribers' }.data").get(shadow)).startsWith("LIVE"));
             // Junk on the order exchange: both copies record it as a dead letter of no event; it holds nothing back.
-            try (var channel = io.quarkus.arc.Arc.container().instance(io.eventshop.broker.BrokerConnection.class).get().get().createChannel()) {
-                channel.basicPublish(io.eventshop.wire.Exchanges.forCategory("order"), "", null,
-                        "not an event".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            try (var channel = io.quarkus.arc.Arc.container().instance(BrokerConnection.class).get().get().createChannel()) {
+                channel.basicPublish(Exchanges.forCategory("order"), "", null,
+                        "not an event".getBytes(StandardCharsets.UTF_8));
             }
             await().atMost(Duration.ofSeconds(10)).until(() -> admin().get("/admin/dead-letters?subscriber=analytics.rejections").jsonPath()
                     .getList("reason", String.class).stream().filter(reason -> reason.startsWith("undecodable")).count() == 2);
@@ -347,9 +355,9 @@ class AnalyticsViewsTest {
         }
     }
 
-    private static java.sql.Connection db() throws java.sql.SQLException {
-        return java.sql.DriverManager.getConnection(io.eventshop.testing.LocalPostgres.jdbcUrl(FreshAnalyticsDatabase.NAME),
-                io.eventshop.testing.LocalPostgres.USER, io.eventshop.testing.LocalPostgres.PASSWORD);
+    private static Connection db() throws SQLException {
+        return DriverManager.getConnection(LocalPostgres.jdbcUrl(FreshAnalyticsDatabase.NAME),
+                LocalPostgres.USER, LocalPostgres.PASSWORD);
     }
 
     private static void executeSql(String statement) throws Exception {

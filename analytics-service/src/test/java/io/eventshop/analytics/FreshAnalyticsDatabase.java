@@ -3,6 +3,8 @@ package io.eventshop.analytics;
 import io.eventshop.testing.LocalPostgres;
 import io.eventshop.testing.LocalRabbitMq;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.Map;
 
 /**
@@ -19,8 +21,8 @@ public class FreshAnalyticsDatabase implements QuarkusTestResourceLifecycleManag
         LocalPostgres.createDatabase(NAME, true);
         try {
             LocalRabbitMq.freshVirtualHost(NAME); // no queue of an earlier run keeps taking copies of this run's messages
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

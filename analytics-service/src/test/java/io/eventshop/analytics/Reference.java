@@ -12,9 +12,11 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Predicate;
 
@@ -104,7 +106,7 @@ final class Reference {
         Map<String, long[]> revenue = new TreeMap<>();
         Map<String, Long> bySku = new TreeMap<>();
         Map<String, Long> bySkuUnits = new TreeMap<>();
-        Map<String, java.util.Set<String>> byReason = new TreeMap<>();
+        Map<String, Set<String>> byReason = new TreeMap<>();
         long placed = 0;
         long confirmed = 0;
         long rejected = 0;
@@ -137,7 +139,7 @@ final class Reference {
                     String key = line.get("reason").asText() + "|" + line.get("sku").asText();
                     bySku.merge(key, 1L, Long::sum);
                     bySkuUnits.merge(key, line.get("requested").asLong(), Long::sum);
-                    byReason.computeIfAbsent(line.get("reason").asText(), r -> new java.util.HashSet<>()).add(entry.getKey());
+                    byReason.computeIfAbsent(line.get("reason").asText(), r -> new HashSet<>()).add(entry.getKey());
                 }
             }
         }

@@ -4,6 +4,7 @@ import io.eventshop.events.DomainEvent;
 import io.eventshop.events.EventMetadata;
 import io.eventshop.events.Money;
 import io.eventshop.events.NewEvent;
+import io.eventshop.events.StreamId;
 import io.eventshop.events.codec.EventCodec;
 import io.eventshop.events.order.OrderCancelled;
 import io.eventshop.events.order.OrderConfirmed;
@@ -19,6 +20,7 @@ import io.eventshop.store.ExpectedVersion;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -79,7 +81,7 @@ final class Workload {
         List<String> candidates = skus.stream().filter(sku -> prices.get(sku).currency().equals(currency)).toList();
         int lineCount = 1 + random.nextInt(Math.min(3, candidates.size()));
         List<String> shuffled = new ArrayList<>(candidates);
-        java.util.Collections.shuffle(shuffled, random);
+        Collections.shuffle(shuffled, random);
         for (String sku : shuffled.subList(0, lineCount)) {
             lines.add(new OrderLine(sku, 1 + random.nextInt(4), prices.get(sku)));
         }
@@ -113,7 +115,7 @@ final class Workload {
     // expected: the exact version before this append (0 = new stream), or -1 for any.
     private void append(String stream, int expected, DomainEvent event) {
         NewEvent encoded = EventCodec.encode(event, EventMetadata.startingFlow("analytics-test", UUID.randomUUID(), "test"), Instant.now());
-        store.inTransaction(tx -> store.append(tx, io.eventshop.events.StreamId.parse(stream),
+        store.inTransaction(tx -> store.append(tx, StreamId.parse(stream),
                         expected < 0 ? ExpectedVersion.ANY : ExpectedVersion.exactly(expected), List.of(encoded)))
                 .await().atMost(Duration.ofSeconds(30));
     }

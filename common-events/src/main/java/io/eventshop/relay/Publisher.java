@@ -14,6 +14,7 @@ import java.util.Date;
 import java.util.List;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
 
 /**
  * Publishes batches of events to a category's durable fanout exchange as persistent structured
@@ -28,13 +29,13 @@ final class Publisher implements AutoCloseable {
     private final BrokerConnectionSource connection;
     private final String exchange;
     private final Duration confirmTimeout;
-    private final java.util.function.BiConsumer<StoredEvent, RuntimeException> unpublishable;
+    private final BiConsumer<StoredEvent, RuntimeException> unpublishable;
     private Channel channel;
     private Confirms confirms;
 
     /** @param unpublishable told of each stored event that cannot be encoded as a message (it is passed over) */
     Publisher(BrokerConnectionSource connection, String category, Duration confirmTimeout,
-            java.util.function.BiConsumer<StoredEvent, RuntimeException> unpublishable) {
+            BiConsumer<StoredEvent, RuntimeException> unpublishable) {
         this.connection = connection;
         this.exchange = exchangeFor(category);
         this.confirmTimeout = confirmTimeout;

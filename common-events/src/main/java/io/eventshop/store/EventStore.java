@@ -15,6 +15,8 @@ import io.vertx.pgclient.PgException;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -356,8 +358,8 @@ public final class EventStore {
     // otherwise stop its category's relay.
     private static void requireUriReference(String source) {
         try {
-            new java.net.URI(source);
-        } catch (java.net.URISyntaxException e) {
+            new URI(source);
+        } catch (URISyntaxException e) {
             throw new IllegalArgumentException("an event's source must be a URI reference (e.g. order-service), was '" + source + "': "
                     + e.getMessage(), e);
         }

@@ -1,10 +1,14 @@
 package io.eventshop.view;
 
 import io.eventshop.events.DomainEvent;
+import io.eventshop.store.Checkpoint;
 import io.eventshop.subscriber.Envelope;
 import io.eventshop.subscriber.Subscription;
+import io.eventshop.subscriber.deadletter.DeadLetter;
+import io.eventshop.subscriber.deadletter.DeadLetters;
 import io.eventshop.subscriber.runtime.Subscriber;
 import io.eventshop.subscriber.runtime.SubscriberRuntime;
+import io.eventshop.subscriber.state.Position;
 import io.eventshop.worker.Worker;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -14,6 +18,7 @@ import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
 import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -199,18 +204,18 @@ public class ViewSupervisor {
     // switch locks the query relations (and so the live copy's tables): a rebuild waiting for hours must not lock
     // them at every pass.
     private void advanceRebuild(View view, Generation shadow, Generation live) {
-        Optional<io.eventshop.subscriber.deadletter.DeadLetter> waiting = await(runtime.firstOpenDeadLetter(shadow.subscriber()));
+        Optional<DeadLetter> waiting = await(runtime.firstOpenDeadLetter(shadow.subscriber()));
         if (waiting.isPresent()) {
             var letter = waiting.get();
             // Skipped in another copy of the view meanwhile (while this one still replayed, say): the decision holds here too.
             if (letter.eventId() != null && await(runtime.skipDecision(view.name(), letter.eventId())).isPresent()
                     && runtime.named(shadow.subscriber()).isPresent()
-                    && await(runtime.positions(shadow.subscriber())).stream().noneMatch(io.eventshop.subscriber.state.Position::replaying)) {
+                    && await(runtime.positions(shadow.subscriber())).stream().noneMatch(Position::replaying)) {
                 try {
-                    await(runtime.resolve(letter, io.eventshop.subscriber.deadletter.DeadLetter.Status.SKIPPED));
+                    await(runtime.resolve(letter, DeadLetter.Status.SKIPPED));
                     LOG.infof("view %s: the rebuild's dead letter %d is skipped, as an operator skipped the same event in another copy",
                             view.name(), letter.id());
-                } catch (io.eventshop.subscriber.deadletter.DeadLetters.NotResolvableException resolvedElsewhere) {
+                } catch (DeadLetters.NotResolvableException resolvedElsewhere) {
                     LOG.debugf("view %s: dead letter %d: %s", view.name(), letter.id(), resolvedElsewhere.getMessage()); // another replica's pass
                 }
                 return;
@@ -259,10 +264,10 @@ public class ViewSupervisor {
 
     // Without locks: whether the shadow has read every category at least as far as the live copy.
     private boolean looksLevel(Generation shadow, Generation live) {
-        Map<String, io.eventshop.store.Checkpoint> serving = new java.util.HashMap<>();
+        Map<String, Checkpoint> serving = new HashMap<>();
         await(runtime.positions(live.subscriber())).forEach(position -> serving.put(position.category(), position.checkpoint()));
-        List<io.eventshop.subscriber.state.Position> rebuilt = await(runtime.positions(shadow.subscriber()));
-        return !rebuilt.isEmpty() && rebuilt.stream().noneMatch(io.eventshop.subscriber.state.Position::replaying)
+        List<Position> rebuilt = await(runtime.positions(shadow.subscriber()));
+        return !rebuilt.isEmpty() && rebuilt.stream().noneMatch(Position::replaying)
                 && rebuilt.stream().allMatch(position -> !serving.containsKey(position.category())
                         || !serving.get(position.category()).isAfter(position.checkpoint()));
     }

@@ -13,6 +13,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import org.jboss.logging.Logger;
 
 /**
@@ -75,7 +76,7 @@ public class Views {
      * missing (its tables were dropped under the running service, and the next supervision pass makes a new copy)
      * answers 503 like a view that fills itself, not 500.
      */
-    public <T> Uni<T> read(StoreTransaction tx, String name, java.util.function.Function<Generation, Uni<T>> query) {
+    public <T> Uni<T> read(StoreTransaction tx, String name, Function<Generation, Uni<T>> query) {
         View view = supervisor.view(name).orElse(null);
         // The relations first, shared: a switch-over (which takes them exclusively) then cannot commit between the
         // registry's answer and the query, so the query reads the copy that was found ready.

@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
@@ -214,11 +215,11 @@ class RelayTest {
     }
 
     // The backend holding the category's relay lock, if one does.
-    private java.util.Optional<Integer> lockHolder() {
+    private Optional<Integer> lockHolder() {
         var rows = fx.pool.preparedQuery("select pid from pg_locks where locktype = 'advisory' and granted"
                         + " and objsubid = 2 and classid::int4 = hashtext('eventshop.relay') and objid::int4 = hashtext($1)")
                 .execute(Tuple.of(category)).await().indefinitely();
-        return rows.size() == 0 ? java.util.Optional.empty() : java.util.Optional.of(rows.iterator().next().getInteger(0));
+        return rows.size() == 0 ? Optional.empty() : Optional.of(rows.iterator().next().getInteger(0));
     }
 
     private void killLockHolder() {

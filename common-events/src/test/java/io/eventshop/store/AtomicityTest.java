@@ -3,10 +3,14 @@ package io.eventshop.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.eventshop.events.EventMetadata;
+import io.eventshop.events.NewEvent;
 import io.eventshop.events.StreamId;
 import io.eventshop.testing.StoreFixture;
 import io.vertx.mutiny.sqlclient.Tuple;
+import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -51,10 +55,10 @@ class AtomicityTest {
     void an_event_whose_source_is_not_a_uri_reference_is_refused_and_nothing_is_stored() {
         StreamId stream = StreamId.of("account", UUID.randomUUID());
         var event = StoreFixture.events(1, "opened").getFirst();
-        var unpublishable = new io.eventshop.events.NewEvent(event.eventId(), event.type(), event.schemaVersion(), event.data(),
-                new io.eventshop.events.EventMetadata(null, null, "order service", null, null), event.occurredAt());
+        var unpublishable = new NewEvent(event.eventId(), event.type(), event.schemaVersion(), event.data(),
+                new EventMetadata(null, null, "order service", null, null), event.occurredAt());
 
-        assertThatThrownBy(() -> store.inTransaction(tx -> store.append(tx, stream, ExpectedVersion.NO_STREAM, java.util.List.of(unpublishable)))
+        assertThatThrownBy(() -> store.inTransaction(tx -> store.append(tx, stream, ExpectedVersion.NO_STREAM, List.of(unpublishable)))
                 .await().indefinitely())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("source must be a URI reference");
         assertThat(store.streamVersion(stream).await().indefinitely()).isZero();
@@ -108,7 +112,7 @@ class AtomicityTest {
 
     @Test
     void after_commit_actions_run_once_the_transaction_committed_and_never_after_a_rollback() {
-        java.util.List<String> ran = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<String> ran = new CopyOnWriteArrayList<>();
 
         store.inTransaction(tx -> {
             tx.afterCommit(() -> ran.add("committed"));

@@ -8,6 +8,7 @@ import io.eventshop.testing.StoreFixture;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -103,7 +104,7 @@ class OptimisticConcurrencyTest {
     }
 
     // All attempts are subscribed at once, so they really compete for the stream.
-    private static List<Outcome> race(int attempts, java.util.function.Supplier<Uni<List<StoredEvent>>> attempt) {
+    private static List<Outcome> race(int attempts, Supplier<Uni<List<StoredEvent>>> attempt) {
         return Multi.createFrom().range(0, attempts)
                 .onItem().transformToUniAndMerge(i -> attempt.get()
                         .map(ok -> new Outcome(true, null))

@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -102,7 +103,7 @@ class OrderingRuleTest {
         assertThat(inCategory).extracting(StoredEvent::position).isSorted();
 
         List<StoredEvent> all = ours(store.streamAll(start).collect().asList().await().indefinitely(),
-                inCategory.stream().map(StoredEvent::streamId).collect(java.util.stream.Collectors.toSet()));
+                inCategory.stream().map(StoredEvent::streamId).collect(Collectors.toSet()));
         assertThat(all).extracting(StoredEvent::eventId).containsExactlyElementsOf(appended);
     }
 

@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import io.eventshop.events.EventMetadata;
 import io.eventshop.events.RecordedEvent;
 import io.eventshop.events.StreamId;
+import io.eventshop.events.codec.EventCodec;
+import io.eventshop.events.order.OrderConfirmed;
 import io.eventshop.store.ExpectedVersion;
 import io.eventshop.store.StoredEvent;
 import io.eventshop.subscriber.runtime.Subscriber;
@@ -14,6 +16,7 @@ import io.eventshop.testing.StoreFixture;
 import io.eventshop.wire.CloudEventCodec;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -114,7 +117,7 @@ class DoorbellTest {
         try (StoreFixture other = StoreFixture.fresh(LocalPostgres.PORT, "eventshop_test_other_deployment", 2)) {
             List<StoredEvent> theirs = other.store.inTransaction(tx -> other.store.append(tx, shared, ExpectedVersion.ANY,
                     SubscriberFixture.confirmations(2))).await().indefinitely();
-            theirs = new java.util.ArrayList<>(theirs);
+            theirs = new ArrayList<>(theirs);
             theirs.addAll(other.store.inTransaction(tx -> other.store.append(tx, sf.newStream(), ExpectedVersion.NO_STREAM,
                     SubscriberFixture.confirmations(1))).await().indefinitely());
             ring(theirs);
@@ -133,7 +136,7 @@ class DoorbellTest {
     void a_real_event_with_a_tampered_body_is_applied_as_the_store_holds_it() throws Exception {
         StreamId stream = sf.newStream();
         StoredEvent stored = sf.append(stream, SubscriberFixture.confirmations(1)).getFirst();
-        UUID storedOrder = io.eventshop.events.codec.EventCodec.decode(stored.event()) instanceof io.eventshop.events.order.OrderConfirmed c
+        UUID storedOrder = EventCodec.decode(stored.event()) instanceof OrderConfirmed c
                 ? c.orderId() : null;
 
         sf.publishRaw(forged(stream, 1, stored.eventId(), "io.eventshop.order.confirmed", confirmation(UUID.randomUUID())));

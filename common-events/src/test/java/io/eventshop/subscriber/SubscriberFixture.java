@@ -20,6 +20,7 @@ import io.eventshop.subscriber.live.QueueConsumer;
 import io.eventshop.subscriber.runtime.Subscriber;
 import io.eventshop.subscriber.runtime.SubscriberOptions;
 import io.eventshop.subscriber.state.Checkpoints;
+import io.eventshop.subscriber.state.StreamRow;
 import io.eventshop.subscriber.state.StreamStates;
 import io.eventshop.testing.LocalPostgres;
 import io.eventshop.testing.StoreFixture;
@@ -32,8 +33,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
@@ -56,7 +60,7 @@ final class SubscriberFixture implements AutoCloseable {
     private final BrokerConnectionSource broker;
     private final Connection ownConnection;
     private final List<AutoCloseable> running = new ArrayList<>();
-    private final java.util.Set<String> subscriberNames = new java.util.LinkedHashSet<>();
+    private final Set<String> subscriberNames = new LinkedHashSet<>();
 
     /** On the machine's broker. */
     SubscriberFixture(StoreFixture fx) throws IOException, TimeoutException {
@@ -203,7 +207,7 @@ final class SubscriberFixture implements AutoCloseable {
     }
 
     /** The subscriber's row for {@code stream}, if the runtime made one. */
-    java.util.Optional<io.eventshop.subscriber.state.StreamRow> row(StreamId stream) {
+    Optional<StreamRow> row(StreamId stream) {
         return new StreamStates(fx.store).find(subscriber, stream.value()).await().indefinitely();
     }
 

@@ -4,9 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.rabbitmq.client.Channel;
+import io.eventshop.events.NewEvent;
 import io.eventshop.events.StreamId;
 import io.eventshop.events.order.OrderConfirmed;
+import io.eventshop.relay.Relay;
+import io.eventshop.store.Checkpoint;
+import io.eventshop.store.ExpectedVersion;
 import io.eventshop.store.StoredEvent;
+import io.eventshop.store.StreamVersionConflictException;
 import io.eventshop.subscriber.deadletter.DeadLetter;
 import io.eventshop.subscriber.live.QueueConsumer;
 import io.eventshop.subscriber.runtime.Subscriber;
@@ -24,6 +29,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -138,8 +144,8 @@ class SubscriberTest {
 
         // The late transaction takes its position first, then waits while another commits behind it.
         StreamId late = sf.newStream();
-        var lateCommit = new java.util.concurrent.CompletableFuture<Void>();
-        var lateDone = fx.store.inTransaction(tx -> fx.store.append(tx, late, io.eventshop.store.ExpectedVersion.NO_STREAM,
+        var lateCommit = new CompletableFuture<Void>();
+        var lateDone = fx.store.inTransaction(tx -> fx.store.append(tx, late, ExpectedVersion.NO_STREAM,
                         SubscriberFixture.confirmations(1))
                 .chain(() -> Uni.createFrom().completionStage(lateCommit)))
                 .subscribeAsCompletionStage();
@@ -175,7 +181,7 @@ class SubscriberTest {
         Subscriber subscriber = sf.start(sf.recordingView(), SubscriberFixture.FAST);
         await().atMost(Duration.ofSeconds(10)).until(() -> live(subscriber));
         var first = sf.relay();
-        await().atMost(Duration.ofSeconds(10)).until(() -> first.status().state() == io.eventshop.relay.Relay.State.LEADING);
+        await().atMost(Duration.ofSeconds(10)).until(() -> first.status().state() == Relay.State.LEADING);
         var second = sf.relay();
         List<StoredEvent> appended = new ArrayList<>(sf.appendStreams(5, 4));
 
@@ -188,7 +194,7 @@ class SubscriberTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> sf.appliedCount() == appended.size());
         assertThat(sf.applied()).isEqualTo(SubscriberFixture.expected(appended));
         await().atMost(Duration.ofSeconds(10)).until(() -> List.of(first.status().state(), second.status().state())
-                .contains(io.eventshop.relay.Relay.State.LEADING));
+                .contains(Relay.State.LEADING));
     }
 
     @Test
@@ -384,12 +390,12 @@ class SubscriberTest {
     void a_new_view_replays_history_in_stream_order_parks_poison_and_then_goes_live() throws Exception {
         // A later version whose transaction id is lower than its predecessor's: it comes first in store order.
         StreamId inverted = sf.newStream();
-        var go = new java.util.concurrent.CompletableFuture<Void>();
-        var xidTaken = new java.util.concurrent.CompletableFuture<Void>();
+        var go = new CompletableFuture<Void>();
+        var xidTaken = new CompletableFuture<Void>();
         var late = fx.store.inTransaction(tx -> tx.connection().query("select pg_current_xact_id()").execute()
                         .invoke(() -> xidTaken.complete(null))
                         .chain(() -> Uni.createFrom().completionStage(go))
-                        .chain(() -> fx.store.append(tx, inverted, io.eventshop.store.ExpectedVersion.exactly(2),
+                        .chain(() -> fx.store.append(tx, inverted, ExpectedVersion.exactly(2),
                                 SubscriberFixture.confirmations(1))))
                 .subscribeAsCompletionStage();
         xidTaken.join();
@@ -401,7 +407,7 @@ class SubscriberTest {
         sf.append(poisoned, SubscriberFixture.confirmations(1));
         sf.append(poisoned, List.of(SubscriberFixture.unknownType()));
         sf.append(poisoned, SubscriberFixture.confirmations(1));
-        List<StoredEvent> inStoreOrder = fx.store.readCategory(sf.category, io.eventshop.store.Checkpoint.START, 1000)
+        List<StoredEvent> inStoreOrder = fx.store.readCategory(sf.category, Checkpoint.START, 1000)
                 .await().indefinitely();
         assertThat(inStoreOrder.stream().filter(e -> e.streamId().equals(inverted)).map(StoredEvent::streamVersion))
                 .as("the store hands out version 3 first").startsWith(3);
@@ -456,8 +462,8 @@ class SubscriberTest {
         Set<UUID> poison = ConcurrentHashMap.newKeySet();
         Subscription view = Subscription.view(sf.subscriber, sf.category).on(OrderConfirmed.class, (tx, event) ->
                 poison.contains(event.recorded().eventId())
-                        ? Uni.createFrom().failure(new io.eventshop.store.StreamVersionConflictException(event.streamId(),
-                                io.eventshop.store.ExpectedVersion.exactly(1), 2))
+                        ? Uni.createFrom().failure(new StreamVersionConflictException(event.streamId(),
+                                ExpectedVersion.exactly(1), 2))
                         : sf.record(tx, event)).build();
         Subscriber subscriber = sf.start(view, SubscriberFixture.options(Duration.ofMillis(300), 3, 3));
         await().atMost(Duration.ofSeconds(10)).until(() -> live(subscriber));
@@ -465,7 +471,7 @@ class SubscriberTest {
         // No relay: only catch-up brings these, all in one page.
         List<StoredEvent> before = sf.appendStreams(6, 2);
         StreamId poisoned = sf.newStream();
-        List<io.eventshop.events.NewEvent> bad = SubscriberFixture.confirmations(2);
+        List<NewEvent> bad = SubscriberFixture.confirmations(2);
         poison.add(bad.getFirst().eventId());
         sf.append(poisoned, bad);
         List<StoredEvent> after = sf.appendStreams(6, 2);
@@ -499,7 +505,7 @@ class SubscriberTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> live(subscriber));
 
         List<StoredEvent> good = new ArrayList<>(sf.appendStreams(3, 2));
-        List<io.eventshop.events.NewEvent> bad = SubscriberFixture.confirmations(1);
+        List<NewEvent> bad = SubscriberFixture.confirmations(1);
         poison.add(bad.getFirst().eventId());
         sf.append(sf.newStream(), bad);
         good.addAll(sf.appendStreams(3, 2));
@@ -523,7 +529,7 @@ class SubscriberTest {
         assertThat(sf.counter("eventshop.subscriber.applied", "path", "replay")).as("a reactor never replays").isZero();
     }
 
-    private record NewEventAndId(UUID id, io.eventshop.events.NewEvent event) {
+    private record NewEventAndId(UUID id, NewEvent event) {
     }
 
     private static List<NewEventAndId> failingEvent() {

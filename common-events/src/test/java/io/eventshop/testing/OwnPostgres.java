@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -73,6 +74,6 @@ public final class OwnPostgres implements AutoCloseable {
     }
 
     private static List<String> quoted(String... words) {
-        return java.util.Arrays.stream(words).map(word -> "'" + word.replace("'", "'\\''") + "'").toList();
+        return Arrays.stream(words).map(word -> "'" + word.replace("'", "'\\''") + "'").toList();
     }
 }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
@@ -74,7 +75,7 @@ public final class OwnRabbitMq implements AutoCloseable {
     }
 
     private void ctl(Duration timeout, String... arguments) throws IOException, InterruptedException {
-        List<String> command = new java.util.ArrayList<>(List.of("rabbitmqctl", "-q", "-n", node));
+        List<String> command = new ArrayList<>(List.of("rabbitmqctl", "-q", "-n", node));
         command.addAll(List.of(arguments));
         Processes.run(command, Map.of(), timeout);
     }

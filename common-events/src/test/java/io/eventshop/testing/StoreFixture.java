@@ -12,6 +12,7 @@ import io.vertx.mutiny.sqlclient.Pool;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.IntStream;
 import org.eclipse.microprofile.context.spi.ContextManagerProvider;
 
@@ -59,7 +60,7 @@ public final class StoreFixture implements AutoCloseable {
     /** A category no other test uses ({@code prefix} + 12 random letters), so its checkpoints and exchange start fresh. */
     public static String newCategory(String prefix) {
         StringBuilder category = new StringBuilder(prefix);
-        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        ThreadLocalRandom random = ThreadLocalRandom.current();
         for (int i = 0; i < 12; i++) {
             category.append((char) ('a' + random.nextInt(26)));
         }

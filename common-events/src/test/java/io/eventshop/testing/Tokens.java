@@ -4,7 +4,9 @@ import io.smallrye.jwt.build.Jwt;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
+import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
@@ -39,11 +41,11 @@ public final class Tokens {
     /** Signed by a key the services do not trust. */
     public static String forged(String subject) {
         try {
-            var generator = java.security.KeyPairGenerator.getInstance("RSA");
+            var generator = KeyPairGenerator.getInstance("RSA");
             generator.initialize(2048);
             return Jwt.issuer(ISSUER).subject(subject).groups(Set.of("admin")).expiresIn(Duration.ofMinutes(30))
                     .sign(generator.generateKeyPair().getPrivate());
-        } catch (java.security.GeneralSecurityException e) {
+        } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
     }
@@ -53,7 +55,7 @@ public final class Tokens {
             String pem = new String(in.readAllBytes(), StandardCharsets.US_ASCII)
                     .replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
             return KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(pem)));
-        } catch (IOException | java.security.GeneralSecurityException | NullPointerException e) {
+        } catch (IOException | GeneralSecurityException | NullPointerException e) {
             throw new IllegalStateException("the test key jwt/test-private.pem is not on the class path", e);
         }
     }

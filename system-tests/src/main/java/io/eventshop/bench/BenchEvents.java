@@ -4,6 +4,7 @@ import io.eventshop.events.EventMetadata;
 import io.eventshop.events.codec.EventCodec;
 import io.vertx.mutiny.sqlclient.Pool;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 /**
  * The benchmarks' event generator: server-side inserts of OrderPlaced-sized events, 1,000 per
@@ -46,7 +47,7 @@ final class BenchEvents {
                                 + " stream_version, type, schema_version, data::text, metadata::text, occurred_at"
                                 + " from event_store.events order by transaction_id, global_position")
                         .onItem().transformToUni(statement -> statement.createStream(pageSize).toMulti()
-                                .collect().with(java.util.stream.Collectors.counting())))
+                                .collect().with(Collectors.counting())))
                 .await().indefinitely();
         double rate = count / ((System.nanoTime() - start) / 1e9);
         if (count != expected) {

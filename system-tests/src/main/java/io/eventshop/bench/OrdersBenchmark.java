@@ -19,9 +19,12 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
@@ -184,7 +187,7 @@ public final class OrdersBenchmark {
     }
 
     private static void placeOrder(RunningShop shop, String token, List<String> skus) {
-        String sku = skus.get(java.util.concurrent.ThreadLocalRandom.current().nextInt(skus.size()));
+        String sku = skus.get(ThreadLocalRandom.current().nextInt(skus.size()));
         try {
             post(shop.url("order-service") + "/orders", token, UUID.randomUUID().toString(),
                     "{\"lines\":[{\"sku\":\"" + sku + "\",\"quantity\":1}]}", 202);
@@ -193,8 +196,8 @@ public final class OrdersBenchmark {
         }
     }
 
-    private static java.util.Map<String, Double> counts(RunningShop shop) throws Exception {
-        java.util.Map<String, Double> counts = new java.util.HashMap<>();
+    private static Map<String, Double> counts(RunningShop shop) throws Exception {
+        Map<String, Double> counts = new HashMap<>();
         Matcher matcher = COUNT.matcher(get(shop.url("order-service") + "/q/metrics", null));
         while (matcher.find()) {
             counts.put(matcher.group(1), Double.parseDouble(matcher.group(2)));

@@ -3,6 +3,7 @@ package io.eventshop.bench;
 import io.eventshop.events.EventMetadata;
 import io.eventshop.events.NewEvent;
 import io.eventshop.events.StreamId;
+import io.eventshop.events.codec.EventCodec;
 import io.eventshop.store.Checkpoint;
 import io.eventshop.store.EventStore;
 import io.eventshop.store.ExpectedVersion;
@@ -17,11 +18,13 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * The store benchmark (issue 3): append and readAll rates, each beside a same-run baseline of raw
@@ -117,7 +120,7 @@ public final class StoreBenchmark {
         String streamId = "order-" + UUID.randomUUID();
         StringBuilder sql = new StringBuilder(RAW_INSERT_COLUMNS);
         Tuple args = Tuple.tuple();
-        String metadata = io.eventshop.events.codec.EventCodec.writeMetadata(METADATA);
+        String metadata = EventCodec.writeMetadata(METADATA);
         for (int i = 0; i < batch; i++) {
             int p = i * 6;
             sql.append(i == 0 ? "" : ",").append("($").append(p + 1).append(",$").append(p + 2).append(",'order',$").append(p + 3)
@@ -125,7 +128,7 @@ public final class StoreBenchmark {
                     .append("::text::json,$").append(p + 6).append(")");
             args.addUUID(UUID.randomUUID()).addString(streamId).addInteger(i + 1)
                     .addString(PAYLOAD.formatted(streamId.substring(6))).addString(metadata)
-                    .addOffsetDateTime(Instant.now().atOffset(java.time.ZoneOffset.UTC));
+                    .addOffsetDateTime(Instant.now().atOffset(ZoneOffset.UTC));
         }
         return pool.withTransaction(conn -> conn.preparedQuery(sql.toString()).execute(args)).map(rows -> batch);
     }
@@ -176,7 +179,7 @@ public final class StoreBenchmark {
 
     private double readAll(EventStore store, long expected) {
         long start = System.nanoTime();
-        long count = store.streamAll(Checkpoint.START).collect().with(java.util.stream.Collectors.counting()).await().indefinitely();
+        long count = store.streamAll(Checkpoint.START).collect().with(Collectors.counting()).await().indefinitely();
         double rate = count / ((System.nanoTime() - start) / 1e9);
         check(count, expected);
         return rate;

@@ -37,10 +37,13 @@ import io.vertx.mutiny.sqlclient.Tuple;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * The subscriber benchmark (issue 4): how fast a view applies events on catch-up/replay and on the
@@ -69,7 +72,7 @@ public final class SubscriberBenchmark {
     private final Connection amqp;
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     // A set: deleting a name twice fails on this broker and would close the channel before the rest are deleted.
-    private final java.util.Set<String> subscribers = new java.util.LinkedHashSet<>();
+    private final Set<String> subscribers = new LinkedHashSet<>();
 
     private SubscriberBenchmark(Pool pool, Connection amqp) {
         this.pool = pool;
@@ -195,7 +198,7 @@ public final class SubscriberBenchmark {
                 .onItem().transformToUni(event -> store.inTransaction(tx -> store.readStream(tx, event.streamId(), event.streamVersion(),
                         event.streamVersion())))
                 .merge(LIVE_ONLY.prefetch())
-                .collect().with(java.util.stream.Collectors.summingLong(found -> found.size())).await().indefinitely();
+                .collect().with(Collectors.summingLong(found -> found.size())).await().indefinitely();
         if (read != events.size()) {
             throw new IllegalStateException("read back " + read + " of " + events.size() + " events");
         }

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The three services as real processes (their packaged Quarkus apps), on a fresh database
@@ -155,7 +156,7 @@ public final class RunningShop implements AutoCloseable {
     private static void stop(Process process) {
         process.destroy();
         try {
-            if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
             }
         } catch (InterruptedException e) {
@@ -169,7 +170,7 @@ public final class RunningShop implements AutoCloseable {
         processes.values().forEach(Process::destroy);
         for (Process process : processes.values()) {
             try {
-                if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                if (!process.waitFor(20, TimeUnit.SECONDS)) {
                     process.destroyForcibly();
                 }
             } catch (InterruptedException e) {

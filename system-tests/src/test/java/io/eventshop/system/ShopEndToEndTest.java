@@ -5,14 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 
+import io.eventshop.testing.LocalPostgres;
 import io.eventshop.testing.Tokens;
 import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.DriverManager;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -115,15 +120,15 @@ class ShopEndToEndTest {
         List<String> queries = List.of("/analytics/sales", "/analytics/funnel", "/analytics/rejections", "/analytics/revenue?bucket=hour");
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> admin(shop.url("analytics-service")).get("/analytics/sales").then()
                 .statusCode(200).body("products.find { it.sku == '%s' }.units".formatted(sku), equalTo(1)));
-        List<String> before = new java.util.ArrayList<>();
+        List<String> before = new ArrayList<>();
         for (String query : queries) {
             before.add(admin(shop.url("analytics-service")).get(query).then().statusCode(200).extract().asString());
         }
 
-        try (var db = java.sql.DriverManager.getConnection(io.eventshop.testing.LocalPostgres.jdbcUrl(RunningShop.DATABASE),
-                io.eventshop.testing.LocalPostgres.USER, io.eventshop.testing.LocalPostgres.PASSWORD);
+        try (var db = DriverManager.getConnection(LocalPostgres.jdbcUrl(RunningShop.DATABASE),
+                LocalPostgres.USER, LocalPostgres.PASSWORD);
              var sql = db.createStatement()) {
-            List<String> schemas = new java.util.ArrayList<>();
+            List<String> schemas = new ArrayList<>();
             try (var rows = sql.executeQuery("select nspname from pg_namespace where nspname like 'analytics%'")) {
                 while (rows.next()) {
                     schemas.add(rows.getString(1));
@@ -158,7 +163,7 @@ class ShopEndToEndTest {
             String second = shop.url(replica);
             int live = admin(first).get("/admin/subscribers/analytics.funnel").then().statusCode(200).extract().jsonPath()
                     .getInt("rebuild.liveGeneration");
-            java.util.concurrent.atomic.AtomicBoolean flowing = new java.util.concurrent.atomic.AtomicBoolean(true);
+            AtomicBoolean flowing = new AtomicBoolean(true);
             Thread orders = Thread.ofVirtual().start(() -> {
                 while (flowing.get()) {
                     place("erin", sku, 1);
@@ -166,8 +171,8 @@ class ShopEndToEndTest {
             });
             // A query holding the live copy open keeps the switch-over waiting (it locks the query relations):
             // the rebuild is surely still running when the other replica is asked for a second one.
-            try (var reader = java.sql.DriverManager.getConnection(io.eventshop.testing.LocalPostgres.jdbcUrl(RunningShop.DATABASE),
-                    io.eventshop.testing.LocalPostgres.USER, io.eventshop.testing.LocalPostgres.PASSWORD)) {
+            try (var reader = DriverManager.getConnection(LocalPostgres.jdbcUrl(RunningShop.DATABASE),
+                    LocalPostgres.USER, LocalPostgres.PASSWORD)) {
                 reader.setAutoCommit(false);
                 try (var sql = reader.createStatement()) {
                     sql.executeQuery("select count(*) from analytics.funnel_orders").close();
@@ -200,7 +205,7 @@ class ShopEndToEndTest {
     /** Who asks: nobody, a forger, shopper A, shopper B, an admin. */
     enum Caller { NONE, FORGED, ALICE, BOB, ADMIN }
 
-    record Case(String service, String method, String path, String body, java.util.Map<Caller, Integer> expected) {
+    record Case(String service, String method, String path, String body, Map<Caller, Integer> expected) {
     }
 
     @Test
@@ -212,23 +217,23 @@ class ShopEndToEndTest {
                 .jsonPath().getList("sku", String.class).contains(sku));
         String alicesOrder = place("alice", sku, 1);
         String order = "{\"lines\":[{\"sku\":\"" + sku + "\",\"quantity\":1}]}";
-        var adminOnlyRead = java.util.Map.of(Caller.NONE, 401, Caller.FORGED, 401, Caller.ALICE, 403, Caller.BOB, 403, Caller.ADMIN, 200);
-        List<Case> cases = new java.util.ArrayList<>(List.of(
+        var adminOnlyRead = Map.of(Caller.NONE, 401, Caller.FORGED, 401, Caller.ALICE, 403, Caller.BOB, 403, Caller.ADMIN, 200);
+        List<Case> cases = new ArrayList<>(List.of(
                 new Case("inventory-service", "POST", "/products", null,
-                        java.util.Map.of(Caller.NONE, 401, Caller.FORGED, 401, Caller.ALICE, 403, Caller.BOB, 403, Caller.ADMIN, 409)),
+                        Map.of(Caller.NONE, 401, Caller.FORGED, 401, Caller.ALICE, 403, Caller.BOB, 403, Caller.ADMIN, 409)),
                 new Case("inventory-service", "GET", "/products/" + sku, null, adminOnlyRead),
                 new Case("inventory-service", "PUT", "/products/" + sku + "/price", "{\"price\":{\"amount\":100,\"currency\":\"EUR\"}}", adminOnlyRead),
                 new Case("inventory-service", "POST", "/products/" + sku + "/restock", "{\"quantity\":1}", adminOnlyRead),
                 new Case("order-service", "GET", "/products", null,
-                        java.util.Map.of(Caller.NONE, 401, Caller.FORGED, 401, Caller.ALICE, 200, Caller.BOB, 200, Caller.ADMIN, 200)),
+                        Map.of(Caller.NONE, 401, Caller.FORGED, 401, Caller.ALICE, 200, Caller.BOB, 200, Caller.ADMIN, 200)),
                 new Case("order-service", "POST", "/orders", order,
-                        java.util.Map.of(Caller.NONE, 401, Caller.FORGED, 401, Caller.ALICE, 202, Caller.BOB, 202, Caller.ADMIN, 202)),
+                        Map.of(Caller.NONE, 401, Caller.FORGED, 401, Caller.ALICE, 202, Caller.BOB, 202, Caller.ADMIN, 202)),
                 new Case("order-service", "GET", "/orders", null,
-                        java.util.Map.of(Caller.NONE, 401, Caller.FORGED, 401, Caller.ALICE, 200, Caller.BOB, 200, Caller.ADMIN, 200)),
+                        Map.of(Caller.NONE, 401, Caller.FORGED, 401, Caller.ALICE, 200, Caller.BOB, 200, Caller.ADMIN, 200)),
                 new Case("order-service", "GET", "/orders/" + alicesOrder, null,
-                        java.util.Map.of(Caller.NONE, 401, Caller.FORGED, 401, Caller.ALICE, 200, Caller.BOB, 404, Caller.ADMIN, 200)),
+                        Map.of(Caller.NONE, 401, Caller.FORGED, 401, Caller.ALICE, 200, Caller.BOB, 404, Caller.ADMIN, 200)),
                 new Case("order-service", "POST", "/orders/" + UUID.randomUUID() + "/cancel", null,
-                        java.util.Map.of(Caller.NONE, 401, Caller.FORGED, 401, Caller.ALICE, 404, Caller.BOB, 404, Caller.ADMIN, 404))));
+                        Map.of(Caller.NONE, 401, Caller.FORGED, 401, Caller.ALICE, 404, Caller.BOB, 404, Caller.ADMIN, 404))));
         for (String query : List.of("/analytics/sales", "/analytics/funnel", "/analytics/rejections", "/analytics/revenue?bucket=hour",
                 "/admin/subscribers/analytics.sales")) {
             cases.add(new Case("analytics-service", "GET", query, null, adminOnlyRead));
@@ -239,9 +244,9 @@ class ShopEndToEndTest {
             cases.add(new Case(service, "GET", "/admin/subscribers", null, adminOnlyRead));
             cases.add(new Case(service, "GET", "/admin/dead-letters", null, adminOnlyRead));
             cases.add(new Case(service, "POST", "/admin/dead-letters/987654321/redrive", null,
-                    java.util.Map.of(Caller.NONE, 401, Caller.FORGED, 401, Caller.ALICE, 403, Caller.BOB, 403, Caller.ADMIN, 404)));
+                    Map.of(Caller.NONE, 401, Caller.FORGED, 401, Caller.ALICE, 403, Caller.BOB, 403, Caller.ADMIN, 404)));
         }
-        List<String> wrong = new java.util.ArrayList<>();
+        List<String> wrong = new ArrayList<>();
         for (Case c : cases) {
             for (Caller caller : Caller.values()) {
                 String body = c.body() != null ? c.body() : c.path().equals("/products") && c.method().equals("POST")

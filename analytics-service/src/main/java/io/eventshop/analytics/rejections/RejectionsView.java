@@ -15,6 +15,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.IntFunction;
 
 /** Why orders were rejected: one row per rejected line (reason, sku, requested, available), from OrderRejected. */
 @ApplicationScoped
@@ -60,7 +61,7 @@ public class RejectionsView extends AnalyticsView {
     }
 
     @SuppressWarnings("unchecked")
-    private static <T> T[] column(List<Object[]> rows, int index, java.util.function.IntFunction<T[]> array) {
+    private static <T> T[] column(List<Object[]> rows, int index, IntFunction<T[]> array) {
         T[] values = array.apply(rows.size());
         for (int i = 0; i < values.length; i++) {
             values[i] = (T) rows.get(i)[index];

@@ -19,6 +19,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
@@ -72,7 +73,7 @@ public class RevenueResource {
                 + " from analytics.revenue_entries where " + asOf.reached("")
                 + " and at >= coalesce($" + (next + 1) + "::timestamptz, '-infinity') and at < coalesce($" + (next + 2) + "::timestamptz, 'infinity')"
                 + " group by 1, 2 order by 1, 2";
-        return views.ask(RevenueView.NAME, asOf, sql, java.util.Arrays.asList(bucket, from, to), rows -> {
+        return views.ask(RevenueView.NAME, asOf, sql, Arrays.asList(bucket, from, to), rows -> {
             List<Bucket> buckets = new ArrayList<>();
             rows.forEach(row -> buckets.add(new Bucket(row.getOffsetDateTime(0).withOffsetSameInstant(ZoneOffset.UTC),
                     Money.of(row.getLong(2), row.getString(1)), row.getLong(3), row.getLong(4))));

@@ -15,6 +15,7 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -214,7 +215,7 @@ public final class DeadLetters {
                                 .map(more -> {
                                     List<DeadLetter> all = new ArrayList<>();
                                     all.add(resolved);
-                                    more.stream().filter(java.util.Objects::nonNull).forEach(all::add);
+                                    more.stream().filter(Objects::nonNull).forEach(all::add);
                                     return all;
                                 });
                     });

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
@@ -115,7 +116,7 @@ public final class LiveConsumers {
     }
 
     /** Deletes a retired subscriber's queues, dead-letter queue and exchange (unbound first: see {@link QueueConsumer#deleteTopology}). */
-    public static void deleteTopology(Connection connection, String subscriber, java.util.List<String> categories)
+    public static void deleteTopology(Connection connection, String subscriber, List<String> categories)
             throws IOException, TimeoutException {
         QueueConsumer.deleteTopology(connection, subscriber, categories);
     }

@@ -8,10 +8,12 @@ import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 import io.eventshop.wire.Exchanges;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * One subscriber queue ({@code <subscriber>.<category>}) bound to its category's fanout exchange,
@@ -80,7 +82,7 @@ public final class QueueConsumer {
         }
     }
 
-    private static final java.time.Duration UNBOUND_BEFORE_DELETE = java.time.Duration.ofSeconds(1);
+    private static final Duration UNBOUND_BEFORE_DELETE = Duration.ofSeconds(1);
 
     public String queue() {
         return queueName(subscriber, category);
@@ -95,7 +97,7 @@ public final class QueueConsumer {
      * Declares the topology and starts consuming; {@code onDelivery} gets the body and a callback to
      * settle it. Declaring first is what makes the exchange keep messages for this subscriber.
      */
-    public void open(Connection connection, BiConsumer<byte[], java.util.function.Consumer<Settlement>> onDelivery) throws IOException {
+    public void open(Connection connection, BiConsumer<byte[], Consumer<Settlement>> onDelivery) throws IOException {
         close();
         Channel fresh = connection.createChannel();
         try {
@@ -162,7 +164,7 @@ public final class QueueConsumer {
             if (channel.isOpen()) {
                 channel.close();
             }
-        } catch (IOException | java.util.concurrent.TimeoutException | RuntimeException e) {
+        } catch (IOException | TimeoutException | RuntimeException e) {
             // already closing
         }
     }

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The subscriber protocol as one database transaction, whatever brought the events: a doorbell, a
@@ -197,7 +198,7 @@ final class ApplyTransaction {
     // completes fails after the handler timeout (a contention failure: tried again, a bounded number of times).
     private Uni<Void> handle(StoreTransaction tx, List<Envelope<DomainEvent>> envelopes) {
         return Uni.createFrom().deferred(() -> subscription.handleAll(tx, envelopes))
-                .ifNoItem().after(handlerTimeout).failWith(() -> new java.util.concurrent.TimeoutException(
+                .ifNoItem().after(handlerTimeout).failWith(() -> new TimeoutException(
                         "the handler did not finish within " + handlerTimeout));
     }
 

@@ -8,6 +8,7 @@ import io.vertx.core.impl.NoStackTraceTimeoutException;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.sql.SQLException;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
@@ -56,7 +57,7 @@ public final class Failures {
                 return Kind.CONTENTION;
             }
             // The database's connection: closed, refused, or none to be had from the pool in time.
-            if (at instanceof ClosedConnectionException || at instanceof java.net.ConnectException
+            if (at instanceof ClosedConnectionException || at instanceof ConnectException
                     || at instanceof NoStackTraceTimeoutException
                     || (at instanceof NoStackTraceThrowable && "Timeout".equals(at.getMessage()))) {
                 return Kind.UNAVAILABLE;

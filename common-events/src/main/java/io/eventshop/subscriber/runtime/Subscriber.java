@@ -4,6 +4,7 @@ import io.eventshop.broker.BrokerConnectionSource;
 import io.eventshop.events.StreamId;
 import io.eventshop.store.Checkpoint;
 import io.eventshop.store.EventStore;
+import io.eventshop.store.StoreTransaction;
 import io.eventshop.subscriber.Subscription;
 import io.eventshop.subscriber.catchup.CatchUp;
 import io.eventshop.subscriber.deadletter.DeadLetter;
@@ -25,12 +26,14 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
@@ -69,7 +72,7 @@ public final class Subscriber implements AutoCloseable {
     private final Replay replay;
     private final Map<String, SubscriberStatus.Category> lastMeasured = new ConcurrentHashMap<>();
 
-    private final java.util.concurrent.atomic.AtomicLong passes = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong passes = new AtomicLong();
     private volatile State state = State.STARTING;
     private volatile String lastError;
 
@@ -211,7 +214,7 @@ public final class Subscriber implements AutoCloseable {
         }
     }
 
-    private Uni<Boolean> create(io.eventshop.store.StoreTransaction tx, String category) {
+    private Uni<Boolean> create(StoreTransaction tx, String category) {
         if (start == Subscription.Start.BEGINNING) {
             return checkpoints.create(tx, subscription.name(), category, Checkpoint.START, subscription.kind() == Subscription.Kind.VIEW);
         }
@@ -222,7 +225,7 @@ public final class Subscriber implements AutoCloseable {
     private Map<String, Position> positions() {
         return checkpoints.all(subscription.name()).await().atMost(Duration.ofMinutes(1)).stream()
                 .filter(position -> subscription.categories().contains(position.category()))
-                .collect(Collectors.toMap(Position::category, position -> position, (a, b) -> a, java.util.LinkedHashMap::new));
+                .collect(Collectors.toMap(Position::category, position -> position, (a, b) -> a, LinkedHashMap::new));
     }
 
     // Re-opens closed consumers (not of replaying categories). A consumer that was re-opened may have missed
@@ -277,7 +280,7 @@ public final class Subscriber implements AutoCloseable {
                 if (!subscription.categories().contains(position.category())) {
                     continue;
                 }
-                categories.add(checkpoints.lag(subscription.name(), position.category()).map(lag -> new SubscriberStatus.Category(
+                categories.add(checkpoints.lag(position.category(), position.checkpoint()).map(lag -> new SubscriberStatus.Category(
                         position.category(), live.queue(position.category()), live.isOpen(position.category()), position.checkpoint(),
                         position.replaying(), position.replayed(), lag.events(), lag.seconds())));
             }

@@ -3,11 +3,14 @@ package io.eventshop.subscriber.runtime;
 import io.eventshop.broker.BrokerConnection;
 import io.eventshop.store.Checkpoint;
 import io.eventshop.store.EventStore;
+import io.eventshop.store.StoreTransaction;
 import io.eventshop.subscriber.Subscription;
 import io.eventshop.subscriber.deadletter.DeadLetter;
 import io.eventshop.subscriber.deadletter.DeadLetters;
 import io.eventshop.subscriber.live.LiveConsumers;
+import io.eventshop.subscriber.pipeline.Failures;
 import io.eventshop.subscriber.state.Checkpoints;
+import io.eventshop.subscriber.state.Position;
 import io.eventshop.subscriber.state.StreamStates;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -21,12 +24,14 @@ import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.TimeoutException;
 import org.jboss.logging.Logger;
 
@@ -134,7 +139,7 @@ public class SubscriberRuntime {
     }
 
     /** As {@link #forget(String)}, in the caller's transaction (a view generation made under the same name after a lost registry). */
-    public Uni<Void> forget(io.eventshop.store.StoreTransaction tx, String name) {
+    public Uni<Void> forget(StoreTransaction tx, String name) {
         return checkpoints.deleteAll(tx, name)
                 .chain(() -> streams.deleteAll(tx, name))
                 .chain(() -> deadLetters.deleteOpen(tx, name));
@@ -149,7 +154,7 @@ public class SubscriberRuntime {
             try {
                 LiveConsumers.deleteTopology(broker.get(), name, categories);
             } catch (IOException | TimeoutException e) {
-                throw new java.io.UncheckedIOException(new IOException("deleting the queues of " + name + ": " + e.getMessage(), e));
+                throw new UncheckedIOException(new IOException("deleting the queues of " + name + ": " + e.getMessage(), e));
             }
         });
     }
@@ -168,12 +173,12 @@ public class SubscriberRuntime {
     }
 
     /** Subscribers with state in the store whose name starts with {@code prefix}: what a lost registry leaves behind. */
-    public Uni<List<String>> knownStartingWith(io.eventshop.store.StoreTransaction tx, String prefix) {
+    public Uni<List<String>> knownStartingWith(StoreTransaction tx, String prefix) {
         return checkpoints.subscribersStartingWith(tx, prefix);
     }
 
     /** Whether a stream of {@code subscriber} waits (parked, or resolved and not yet applied): a copy that is not complete. */
-    public Uni<Boolean> unfinished(io.eventshop.store.StoreTransaction tx, String subscriber) {
+    public Uni<Boolean> unfinished(StoreTransaction tx, String subscriber) {
         return streams.unfinished(tx, subscriber);
     }
 
@@ -182,22 +187,22 @@ public class SubscriberRuntime {
     }
 
     /** Per category: the checkpoint, whether it replays and how many events its replay has read. */
-    public Uni<List<io.eventshop.subscriber.state.Position>> positions(String subscriber) {
+    public Uni<List<Position>> positions(String subscriber) {
         return checkpoints.all(subscriber);
     }
 
     /** A subscriber's positions as {@code tx} sees them, without locking them. */
-    public Uni<List<io.eventshop.subscriber.state.Position>> positions(io.eventshop.store.StoreTransaction tx, String subscriber) {
+    public Uni<List<Position>> positions(StoreTransaction tx, String subscriber) {
         return checkpoints.all(tx, subscriber);
     }
 
     /** Locks the subscribers' checkpoint rows for the rest of {@code tx}: a switch-over decides on them. */
-    public Uni<List<Checkpoints.SubscriberPosition>> lockPositions(io.eventshop.store.StoreTransaction tx, List<String> subscribers) {
+    public Uni<List<Checkpoints.SubscriberPosition>> lockPositions(StoreTransaction tx, List<String> subscribers) {
         return checkpoints.lockAll(tx, subscribers);
     }
 
     /** Whether {@code position} is settled in the store and {@code subscriber} has applied up to it. */
-    public Uni<Checkpoints.Applied> appliedUpTo(io.eventshop.store.StoreTransaction tx, String subscriber, Checkpoint position) {
+    public Uni<Checkpoints.Applied> appliedUpTo(StoreTransaction tx, String subscriber, Checkpoint position) {
         return checkpoints.appliedUpTo(tx, subscriber, position);
     }
 
@@ -216,12 +221,12 @@ public class SubscriberRuntime {
     }
 
     /** An operator's skip of {@code eventId} anywhere in {@code lineage}: the id of that dead letter. */
-    public Uni<Optional<Long>> skipDecision(String lineage, java.util.UUID eventId) {
+    public Uni<Optional<Long>> skipDecision(String lineage, UUID eventId) {
         return deadLetters.skipDecision(lineage, eventId);
     }
 
     /** The oldest open dead letter of {@code subscriber}, in one transaction's view. */
-    public Uni<Optional<DeadLetter>> firstOpenDeadLetter(io.eventshop.store.StoreTransaction tx, String subscriber) {
+    public Uni<Optional<DeadLetter>> firstOpenDeadLetter(StoreTransaction tx, String subscriber) {
         return deadLetters.firstOpen(tx, subscriber);
     }
 
@@ -238,8 +243,8 @@ public class SubscriberRuntime {
         // Two resolutions of one event's letters at once (a skip resolves the lineage's others too) may deadlock;
         // Postgres ends one of them, which tries again.
         return owner.resolve(letter, outcome)
-                .onFailure(failure -> io.eventshop.subscriber.pipeline.Failures.classify(failure)
-                        == io.eventshop.subscriber.pipeline.Failures.Kind.CONTENTION).retry().withBackOff(Duration.ofMillis(50)).atMost(3)
+                .onFailure(failure -> Failures.classify(failure)
+                        == Failures.Kind.CONTENTION).retry().withBackOff(Duration.ofMillis(50)).atMost(3)
                 .invoke(() -> ofLineage(letter.lineage()).forEach(Subscriber::catchUpNow));
     }
 

@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.stream.Stream;
 
 /**
@@ -155,8 +156,8 @@ public final class StreamStates {
      * store holds no such event there, or the stream's category is not live for the subscriber (it replays).
      */
     public Uni<Optional<Rung>> lockIfStoredAndLive(StoreTransaction tx, String subscriber, String stream, int version,
-            java.util.UUID eventId) {
-        Tuple key = Tuple.tuple(java.util.List.of(subscriber, stream, version, eventId, stream.substring(0, stream.indexOf('-'))));
+            UUID eventId) {
+        Tuple key = Tuple.tuple(List.of(subscriber, stream, version, eventId, stream.substring(0, stream.indexOf('-'))));
         return tx.connection().preparedQuery(ENSURE_ROW_IF_STORED).execute(key)
                 .chain(() -> tx.connection().preparedQuery(LOCK_ROW_WITH_EVENT).execute(key))
                 .map(rows -> {

@@ -23,12 +23,15 @@ import io.eventshop.wire.EventRef;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Tuple;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
@@ -43,7 +46,7 @@ import org.junit.jupiter.api.Test;
  */
 class ApplyTransactionTest {
 
-    static final java.time.Duration TIMEOUT = java.time.Duration.ofSeconds(20);
+    static final Duration TIMEOUT = Duration.ofSeconds(20);
     static StoreFixture fx;
 
     String category;
@@ -189,14 +192,14 @@ class ApplyTransactionTest {
         StreamStates streams = new StreamStates(fx.store);
         Checkpoints checkpoints = new Checkpoints(fx.store);
         ApplyTransaction hanging = new ApplyTransaction(fx.store, subscription, streams, checkpoints, new DeadLetters(fx.store, streams,
-                checkpoints), java.time.Duration.ofMillis(300));
+                checkpoints), Duration.ofMillis(300));
 
         assertThatThrownBy(() -> hanging.ring(ref(events.getFirst()), category).await().indefinitely())
                 .isInstanceOfSatisfying(EventFailedException.class, e -> {
                     assertThat(e.event().eventId()).isEqualTo(events.getFirst().eventId());
                     assertThat(Failures.classify(e)).isEqualTo(Failures.Kind.CONTENTION);
                 })
-                .hasRootCauseInstanceOf(java.util.concurrent.TimeoutException.class);
+                .hasRootCauseInstanceOf(TimeoutException.class);
     }
 
     @Test
@@ -320,7 +323,7 @@ class ApplyTransactionTest {
 
     // The event ids the handler saw for a stream, in the order it committed them.
     private List<UUID> seen(StreamId stream) {
-        Map<Long, UUID> bySeq = new java.util.TreeMap<>();
+        Map<Long, UUID> bySeq = new TreeMap<>();
         fx.pool.preparedQuery("select seq, event_id from subscriber_test.seen where subscriber = $1 and stream_id = $2")
                 .execute(Tuple.of(subscriber, stream.value())).await().indefinitely()
                 .forEach(row -> bySeq.put(row.getLong(0), row.getUUID(1)));

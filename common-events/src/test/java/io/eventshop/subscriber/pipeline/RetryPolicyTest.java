@@ -2,6 +2,8 @@ package io.eventshop.subscriber.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.eventshop.events.UnknownEventTypeException;
+import java.net.ConnectException;
 import java.time.Duration;
 import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.Test;
@@ -73,9 +75,9 @@ class RetryPolicyTest {
 
     @Test
     void failures_are_classified_by_what_they_say_about_the_event() {
-        assertThat(Failures.classify(new io.eventshop.events.UnknownEventTypeException("io.eventshop.order.teleported")))
+        assertThat(Failures.classify(new UnknownEventTypeException("io.eventshop.order.teleported")))
                 .isEqualTo(Failures.Kind.POISON);
-        assertThat(Failures.classify(new java.net.ConnectException("refused"))).isEqualTo(Failures.Kind.UNAVAILABLE);
+        assertThat(Failures.classify(new ConnectException("refused"))).isEqualTo(Failures.Kind.UNAVAILABLE);
         assertThat(Failures.classify(new io.vertx.pgclient.PgException("deadlock", "ERROR", "40P01", "")))
                 .isEqualTo(Failures.Kind.CONTENTION);
         assertThat(Failures.classify(new io.vertx.pgclient.PgException("gone", "FATAL", "57P01", "")))

@@ -37,6 +37,7 @@ import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,7 +66,7 @@ class ReservationTest {
 
         List<DomainEvent> reservation = awaitReservation(order, 1);
         assertThat(reservation.getFirst()).isEqualTo(new StockReserved(order, List.of(new ReservedLine(mug, 2), new ReservedLine(plate, 1))
-                .stream().sorted(java.util.Comparator.comparing(ReservedLine::sku)).toList()));
+                .stream().sorted(Comparator.comparing(ReservedLine::sku)).toList()));
         assertStock(mug, 5, 2);
         assertStock(plate, 3, 1);
 

@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Predicate;
 
 /** Placing and reading orders: the stream is the order; the index table and idempotency keys ride in the same transaction. */
 @ApplicationScoped
@@ -148,7 +149,7 @@ public class Orders {
      * @throws io.eventshop.problem.ProblemException 404 when there is no such order for the caller,
      *         409 when it is rejected or cancelled already
      */
-    public Uni<Void> cancel(UUID orderId, OrderCancelled.CancelledBy by, String actor, java.util.function.Predicate<Order> visible) {
+    public Uni<Void> cancel(UUID orderId, OrderCancelled.CancelledBy by, String actor, Predicate<Order> visible) {
         return store.inTransaction(tx -> load(tx, orderId).chain(found -> {
                     Order order = found.filter(visible).orElseThrow(() -> ProblemException.notFound("no order " + orderId));
                     if (order.status() == Order.Status.REJECTED || order.status() == Order.Status.CANCELLED) {

@@ -21,6 +21,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -77,7 +78,7 @@ class SubscriberAdminApiTest {
 
         // In bulk: every open dead letter of the subscriber whose reason says so.
         try (Channel channel = serviceBroker().createChannel()) {
-            for (String garbage : java.util.List.of("{not json", "[]")) {
+            for (String garbage : List.of("{not json", "[]")) {
                 channel.basicPublish(Exchanges.forCategory(AdminTestSubscription.CATEGORY), "", null, garbage.getBytes(StandardCharsets.UTF_8));
             }
         }

@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.equalTo;
 
 import com.rabbitmq.client.Channel;
 import io.eventshop.broker.BrokerConnection;
+import io.eventshop.events.DomainEvent;
 import io.eventshop.events.EventMetadata;
 import io.eventshop.events.Money;
 import io.eventshop.events.RecordedEvent;
@@ -146,7 +147,7 @@ class OrderSagaTest {
         return given().contentType(ContentType.JSON).auth().oauth2(Tokens.shopper(subject));
     }
 
-    private void append(io.eventshop.events.DomainEvent event) {
+    private void append(DomainEvent event) {
         store.inTransaction(tx -> store.append(tx, event.streamId(), ExpectedVersion.ANY,
                 List.of(EventCodec.encode(event, new EventMetadata(null, null, "inventory-service", null, "test"), Instant.now()))))
                 .await().atMost(Duration.ofSeconds(10));
