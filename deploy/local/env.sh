@@ -12,12 +12,18 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # Logs and pid files of the services that `start` launched (gitignored).
 RUN_DIR="${EVENTSHOP_RUN_DIR:-$ROOT/deploy/local/run}"
 
-# The services, in start order, and their HTTP ports (DESIGN.md, Edges).
+# The services, in start order, and their HTTP ports.
 SERVICES=(order-service inventory-service analytics-service)
 declare -gA SERVICE_PORT=(
   [order-service]="${ORDER_SERVICE_PORT:-8081}"
   [inventory-service]="${INVENTORY_SERVICE_PORT:-8082}"
   [analytics-service]="${ANALYTICS_SERVICE_PORT:-8083}"
+)
+# Health and metrics are served on a management port of their own, not on the public one.
+declare -gA MANAGEMENT_PORT=(
+  [order-service]="${ORDER_SERVICE_MANAGEMENT_PORT:-9081}"
+  [inventory-service]="${INVENTORY_SERVICE_MANAGEMENT_PORT:-9082}"
+  [analytics-service]="${ANALYTICS_SERVICE_MANAGEMENT_PORT:-9083}"
 )
 
 # Postgres and RabbitMQ. The services read the same variables (EVENTSHOP_DB_* map to the
@@ -26,12 +32,9 @@ declare -gA SERVICE_PORT=(
 export EVENTSHOP_DB_HOST="${EVENTSHOP_DB_HOST:-127.0.0.1}"
 export EVENTSHOP_DB_PORT="${EVENTSHOP_DB_PORT:-5432}"
 export EVENTSHOP_DB_NAME="${EVENTSHOP_DB_NAME:-eventshop}"
+# psql and createdb (in infra, which makes roles and databases) log in as PGUSER, a superuser. The
+# services never do: each logs in with its own role (eventshop_order, ...), migrations as eventshop_migrator.
 export PGUSER="${PGUSER:-postgres}"
-# psql/createdb read PGUSER (and PGPASSWORD if set); the services read quarkus.datasource.*.
-export QUARKUS_DATASOURCE_USERNAME="${QUARKUS_DATASOURCE_USERNAME:-$PGUSER}"
-if [[ -n "${PGPASSWORD:-}" && -z "${QUARKUS_DATASOURCE_PASSWORD:-}" ]]; then
-  export QUARKUS_DATASOURCE_PASSWORD="$PGPASSWORD"
-fi
 export RABBITMQ_HOST="${RABBITMQ_HOST:-127.0.0.1}"
 export RABBITMQ_PORT="${RABBITMQ_PORT:-5672}"
 

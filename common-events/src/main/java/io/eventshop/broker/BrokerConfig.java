@@ -18,10 +18,10 @@ public interface BrokerConfig {
     @WithDefault("5672")
     int port();
 
-    @WithDefault("guest")
+    /** The service's own user (eventshop-order, ...: application.properties), limited to its exchanges and queues. */
     String username();
 
-    @WithDefault("guest")
+    /** No default: production sets it from a Secret; local profiles use the dev password deploy/local/infra sets. */
     String password();
 
     @WithName("virtual-host")

@@ -2,6 +2,8 @@ package io.eventshop.broker;
 
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -12,7 +14,7 @@ import java.util.concurrent.TimeoutException;
 import org.jboss.logging.Logger;
 
 /**
- * The service's one AMQP connection: the relay publishes on it and readiness reports it. Opened at
+ * The service's one AMQP connection: the relay publishes on it, subscribers consume on it, health reports it. Opened at
  * start-up and again on demand after it dropped. The service starts even while the broker is down
  * (the store is the truth, the broker only the doorbell); the relay's retries re-open it.
  */
@@ -24,9 +26,15 @@ public class BrokerConnection implements BrokerConnectionSource {
     @Inject
     BrokerConfig config;
 
+    @Inject
+    MeterRegistry registry;
+
     private volatile Connection connection;
 
     void onStart(@Observes StartupEvent start) {
+        // The broker's state is a metric and an alert, not a readiness condition (BrokerHealthCheck says why).
+        Gauge.builder("eventshop.broker.connected", this, broker -> broker.connected() ? 1 : 0)
+                .description("1 while the service's AMQP connection is open, 0 while the broker is out of reach").register(registry);
         try {
             get();
             LOG.infof("connected to RabbitMQ at %s", address());
@@ -62,6 +70,11 @@ public class BrokerConnection implements BrokerConnectionSource {
             connection = factory.newConnection("eventshop");
         }
         return connection;
+    }
+
+    public boolean connected() {
+        Connection current = connection;
+        return current != null && current.isOpen();
     }
 
     public String address() {

@@ -1,5 +1,6 @@
 package io.eventshop.broker;
 
+import io.smallrye.health.api.Wellness;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -7,14 +8,16 @@ import java.util.concurrent.TimeoutException;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
-import org.eclipse.microprofile.health.Readiness;
 
 /**
- * Ready only with an open broker connection: a service that cannot ring the doorbell should not take
- * traffic. A dropped connection is re-opened here (a blocking check: Quarkus runs it on a worker
- * thread, bounded by the connection timeout), so a service without a relay recovers too.
+ * The broker connection, at {@code /q/health/well} (and in {@code /q/health}): shown, never a readiness
+ * condition. Shoppers need the database, not the broker: orders placed while it is away are stored, and
+ * confirmed by the subscribers' catch-up from the store; the relay announces them when it is back. A
+ * service made unready by a broker outage would refuse the orders the store would take. A dropped
+ * connection is re-opened here too (a blocking check: Quarkus runs it on a worker thread, bounded by the
+ * connection timeout); the {@code eventshop_broker_connected} gauge and its alert carry the state.
  */
-@Readiness
+@Wellness
 @ApplicationScoped
 public class BrokerHealthCheck implements HealthCheck {
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import io.eventshop.store.StreamVersionConflictException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
@@ -44,7 +45,7 @@ public class ProblemMappers {
         int status = e.getResponse().getStatus();
         Response.StatusType type = Response.Status.fromStatusCode(status);
         String title = type == null ? "Error" : type.getReasonPhrase();
-        String detail = status == 404 ? "nothing is at " + uri.getPath() : e.getMessage();
+        String detail = status == 404 ? "nothing is at " + uri.getRequestUri().getRawPath() : e.getMessage();
         return respond(status, new Problem(type(slug(title)), title, status, detail, instance(uri), List.of()));
     }
 
@@ -121,6 +122,14 @@ public class ProblemMappers {
                 "the token does not carry the role this needs", instance(uri), List.of()));
     }
 
+    // A write that lost the race for its stream more often than it retries (a cancel while the saga confirms,
+    // say): nothing was written; the client may try again.
+    @ServerExceptionMapper
+    public Response conflicted(StreamVersionConflictException e, UriInfo uri) {
+        return respond(409, new Problem(type("conflict"), "Conflict", 409,
+                "it changed while this request ran, and kept changing; nothing was done: try again", instance(uri), List.of()));
+    }
+
     @ServerExceptionMapper(priority = 10_000)
     public Response unexpected(Exception e, UriInfo uri) {
         LOG.errorf(e, "unexpected failure serving %s", uri.getPath());
@@ -132,8 +141,10 @@ public class ProblemMappers {
         return Response.status(status).type(Problem.MEDIA_TYPE).entity(problem).build();
     }
 
+    // The raw path, as the client sent it: the decoded one may hold characters a URI cannot (a %20 or %25 in a
+    // path made URI.create fail here, and the error page itself a 500).
     private static URI instance(UriInfo uri) {
-        return URI.create(uri.getPath());
+        return URI.create(uri.getRequestUri().getRawPath());
     }
 
     private static String slug(String title) {

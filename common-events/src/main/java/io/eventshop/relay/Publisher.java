@@ -4,6 +4,7 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.BuiltinExchangeType;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.ConfirmListener;
+import com.rabbitmq.client.Connection;
 import io.eventshop.broker.BrokerConnectionSource;
 import io.eventshop.store.StoredEvent;
 import io.eventshop.wire.CloudEventCodec;
@@ -25,13 +26,17 @@ import java.util.function.BiConsumer;
  */
 final class Publisher implements AutoCloseable {
 
-
     private final BrokerConnectionSource connection;
     private final String exchange;
     private final Duration confirmTimeout;
     private final BiConsumer<StoredEvent, RuntimeException> unpublishable;
     private Channel channel;
     private Confirms confirms;
+    // Resource alarms (memory, disk) make the broker block publishing connections: a publish then waits
+    // without end on a full socket. The broker says so first (connection.blocked); while it is in force the
+    // relay sends nothing and reports why, instead of hanging.
+    private Connection watched;
+    private volatile String blocked;
 
     /** @param unpublishable told of each stored event that cannot be encoded as a message (it is passed over) */
     Publisher(BrokerConnectionSource connection, String category, Duration confirmTimeout,
@@ -52,6 +57,12 @@ final class Publisher implements AutoCloseable {
      * @return the delivery tag of the last one, for {@link #awaitConfirmed}
      */
     long send(List<StoredEvent> events) throws IOException, TimeoutException {
+        // Before the channel: on a blocked connection even opening one waits for a broker that does not read.
+        // A blocked connection that has since dropped is not blocked any more: the next one is asked afresh.
+        String blockedNow = blocked;
+        if (blockedNow != null && watched != null && watched.isOpen()) {
+            throw new BlockedException(blockedNow);
+        }
         Channel ch = channel();
         long tag = -1;
         for (StoredEvent event : events) {
@@ -97,9 +108,22 @@ final class Publisher implements AutoCloseable {
         }
     }
 
+    /** The broker blocks this connection's publishing (a resource alarm). */
+    static final class BlockedException extends IOException {
+        BlockedException(String reason) {
+            super("the broker blocks publishing (" + reason + "); waiting until it unblocks");
+        }
+    }
+
     private Channel channel() throws IOException, TimeoutException {
         if (channel == null || !channel.isOpen()) {
-            Channel fresh = connection.get().createChannel();
+            Connection current = connection.get();
+            if (current != watched) {
+                blocked = null;
+                current.addBlockedListener(reason -> blocked = reason, () -> blocked = null);
+                watched = current;
+            }
+            Channel fresh = current.createChannel();
             fresh.exchangeDeclare(exchange, BuiltinExchangeType.FANOUT, true);
             fresh.confirmSelect();
             Confirms fresher = new Confirms();
@@ -125,8 +149,13 @@ final class Publisher implements AutoCloseable {
         }
     }
 
-    /** The messages of one channel not confirmed yet; the broker may confirm them in any order. */
-    private static final class Confirms implements ConfirmListener {
+    /**
+     * The messages of one channel not confirmed yet; the broker may confirm them in any order. One nack spoils
+     * the channel for good: every wait on it fails from then on, even when a later ack with {@code multiple}
+     * covers the refused message's tag (as the broker may send it), so no checkpoint is ever saved past a
+     * message the broker refused. The relay then sends everything from its checkpoint again, on a new channel.
+     */
+    static final class Confirms implements ConfirmListener {
         private final ConcurrentSkipListSet<Long> unconfirmed = new ConcurrentSkipListSet<>();
         private volatile String failure;
 
@@ -158,7 +187,7 @@ final class Publisher implements AutoCloseable {
 
         synchronized void await(long tag, Duration timeout) throws IOException, TimeoutException, InterruptedException {
             long deadline = System.nanoTime() + timeout.toNanos();
-            while (!unconfirmed.headSet(tag, true).isEmpty()) {
+            while (failure != null || !unconfirmed.headSet(tag, true).isEmpty()) {
                 if (failure != null) {
                     throw new IOException(failure);
                 }

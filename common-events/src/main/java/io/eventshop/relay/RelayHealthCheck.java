@@ -1,17 +1,18 @@
 package io.eventshop.relay;
 
+import io.smallrye.health.api.Wellness;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
-import org.eclipse.microprofile.health.Readiness;
 
 /**
- * The relays in readiness (DESIGN.md: DB + broker + the relay for its leader): down while a relay
- * fails its rounds; a standby is ready, it has nothing to publish.
+ * The relays, at {@code /q/health/well}: down while a relay fails its rounds (a standby is up, it has
+ * nothing to publish). Not a readiness condition, for the reason {@link io.eventshop.broker.BrokerHealthCheck}
+ * gives: a relay that cannot publish delays announcements; it loses nothing, the events wait in the store.
  */
-@Readiness
+@Wellness
 @ApplicationScoped
 public class RelayHealthCheck implements HealthCheck {
 

@@ -104,10 +104,14 @@ public class Generations {
                     statements.add("analyze " + table);
                 }
             }
-            // Outside a transaction: VACUUM refuses to run in one.
-            return Multi.createFrom().iterable(statements)
-                    .onItem().transformToUniAndConcatenate(statement -> pool.query(statement).execute())
-                    .collect().last().replaceWith(statements);
+            // Outside a transaction: VACUUM refuses to run in one. Not bounded by the pool's statement timeout
+            // (a large table takes longer), which is reset before the connection goes back to the pool.
+            return pool.withConnection(connection -> connection.query("set statement_timeout = 0").execute()
+                    .chain(() -> Multi.createFrom().iterable(statements)
+                            .onItem().transformToUniAndConcatenate(statement -> connection.query(statement).execute())
+                            .collect().last())
+                    .eventually(() -> connection.query("reset statement_timeout").execute()))
+                    .replaceWith(statements);
         });
     }
 

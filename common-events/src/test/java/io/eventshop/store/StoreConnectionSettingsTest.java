@@ -9,7 +9,7 @@ import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
-/** The service's pool is configured as DESIGN.md's hard cases ask. */
+/** The service's pool: no transaction idles and no statement runs for ever. */
 @QuarkusTest
 @WithTestResource(LocalDatabaseResource.class)
 class StoreConnectionSettingsTest {
@@ -21,6 +21,12 @@ class StoreConnectionSettingsTest {
     void pooled_connections_end_transactions_left_idle_so_they_cannot_hold_back_readers() {
         String timeout = pool.query("show idle_in_transaction_session_timeout").executeAndAwait().iterator().next().getString(0);
         assertThat(timeout).isEqualTo("30s");
+    }
+
+    @Test
+    void pooled_connections_bound_every_statement() {
+        String timeout = pool.query("show statement_timeout").executeAndAwait().iterator().next().getString(0);
+        assertThat(timeout).isEqualTo("2min");
     }
 
     @Test

@@ -31,6 +31,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -134,6 +135,32 @@ class SubscriberTest {
         assertThat(sf.applied()).isEqualTo(SubscriberFixture.expected(appended));
         await().atMost(Duration.ofSeconds(5)).until(() -> sf.counter("eventshop.subscriber.duplicates") > 0);
         assertThat(sf.counter("eventshop.subscriber.gaps.repaired")).as("shuffled: later versions came first").isPositive();
+    }
+
+    @Test
+    void live_deliveries_apply_no_more_at_once_than_the_services_permits() throws Exception {
+        AtomicInteger running = new AtomicInteger();
+        AtomicInteger most = new AtomicInteger();
+        Subscription slow = Subscription.view(sf.subscriber, sf.category).on(OrderConfirmed.class, (tx, event) -> {
+            most.accumulateAndGet(running.incrementAndGet(), Math::max);
+            return Uni.createFrom().voidItem().onItem().delayIt().by(Duration.ofMillis(100))
+                    .eventually(running::decrementAndGet).chain(() -> sf.record(tx, event));
+        }).build();
+        var liveOnly = new SubscriberOptions("classic", 32, 200, Duration.ofHours(1), 3, 50, Duration.ofSeconds(20), Duration.ofMillis(20),
+                Duration.ofMillis(200), Duration.ofMillis(300));
+        Subscriber subscriber = new Subscriber(slow, Subscription.Start.HEAD, fx.store, sf.broker(), liveOnly, sf.meters, new Semaphore(2));
+        try {
+            subscriber.start();
+            await().atMost(Duration.ofSeconds(10)).until(() -> live(subscriber));
+            List<StoredEvent> appended = sf.appendStreams(12, 1);
+            for (StoredEvent event : appended) {
+                sf.publishRaw(CloudEventCodec.encode(event.event())); // 12 doorbells at once, prefetch 32
+            }
+            await().atMost(Duration.ofSeconds(15)).until(() -> sf.appliedCount() == appended.size());
+            assertThat(most.get()).as("deliveries applying at once").isEqualTo(2);
+        } finally {
+            subscriber.close(Duration.ofSeconds(5));
+        }
     }
 
     @Test

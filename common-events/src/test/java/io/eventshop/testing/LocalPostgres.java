@@ -7,8 +7,10 @@ import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.PoolOptions;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Optional;
 import org.flywaydb.core.Flyway;
 
 /**
@@ -23,6 +25,8 @@ public final class LocalPostgres {
     public static final int PORT = Integer.parseInt(env("EVENTSHOP_DB_PORT", "5432"));
     public static final String USER = env("PGUSER", "postgres");
     public static final String PASSWORD = env("PGPASSWORD", "");
+    /** The role that owns the store's tables and runs migrations, as the services' configuration names it. */
+    public static final String MIGRATOR = "eventshop_migrator";
 
     private LocalPostgres() {
     }
@@ -40,14 +44,20 @@ public final class LocalPostgres {
         createDatabase(PORT, database, fresh);
     }
 
-    /** As {@link #createDatabase(String, boolean)}, on the server at {@code port} (e.g. an {@link OwnPostgres}). */
+    /**
+     * As {@link #createDatabase(String, boolean)}, on the server at {@code port} (e.g. an {@link OwnPostgres}).
+     * Where the eventshop roles exist (deploy/local/infra makes them on the machine's server), the database
+     * belongs to {@value #MIGRATOR}, as in production; one made before those roles, by a superuser, is made
+     * afresh: a test database holds nothing to keep.
+     */
     public static void createDatabase(int port, String database, boolean fresh) {
         try (Connection admin = DriverManager.getConnection(jdbcUrl(port, "postgres"), USER, PASSWORD);
              Statement sql = admin.createStatement()) {
-            if (fresh) {
+            boolean roles = hasRoles(sql);
+            if (fresh || roles && !MIGRATOR.equals(owner(sql, database).orElse(MIGRATOR))) {
                 sql.execute("drop database if exists \"" + database + "\" with (force)");
             }
-            sql.execute("create database \"" + database + "\"");
+            sql.execute("create database \"" + database + "\"" + (roles ? " owner " + MIGRATOR : ""));
         } catch (SQLException e) {
             if (!"42P04".equals(e.getSQLState())) { // duplicate_database: another run made it first
                 throw new IllegalStateException("cannot create database " + database + " at " + HOST + ":" + port
@@ -62,8 +72,15 @@ public final class LocalPostgres {
     }
 
     public static void migrateEventStore(int port, String database) {
+        String user;
+        try (Connection admin = DriverManager.getConnection(jdbcUrl(port, "postgres"), USER, PASSWORD);
+             Statement sql = admin.createStatement()) {
+            user = hasRoles(sql) ? MIGRATOR : USER;
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot reach Postgres at " + HOST + ":" + port + ": " + e.getMessage(), e);
+        }
         Flyway.configure()
-                .dataSource(jdbcUrl(port, database), USER, PASSWORD)
+                .dataSource(jdbcUrl(port, database), user, PASSWORD)
                 .schemas("event_store")
                 .locations("classpath:db/event-store")
                 .load()
@@ -82,6 +99,19 @@ public final class LocalPostgres {
         return new PgConnectOptions()
                 .setHost(HOST).setPort(port).setDatabase(database).setUser(USER).setPassword(PASSWORD)
                 .setCachePreparedStatements(true);
+    }
+
+    private static boolean hasRoles(Statement sql) throws SQLException {
+        try (ResultSet rows = sql.executeQuery("select 1 from pg_roles where rolname = '" + MIGRATOR + "'")) {
+            return rows.next();
+        }
+    }
+
+    private static Optional<String> owner(Statement sql, String database) throws SQLException {
+        try (ResultSet rows = sql.executeQuery("select pg_get_userbyid(datdba) from pg_database where datname = '"
+                + database.replace("'", "''") + "'")) {
+            return rows.next() ? Optional.of(rows.getString(1)) : Optional.empty();
+        }
     }
 
     private static String env(String name, String fallback) {

@@ -46,6 +46,16 @@ public final class OwnRabbitMq implements AutoCloseable {
         return broker;
     }
 
+    /** The services' users, with their production permissions on the virtual host {@code /}. */
+    public void addServiceUsers() throws IOException, InterruptedException {
+        LocalRabbitMq.serviceUsers("/", "strict", node);
+    }
+
+    /** Raises (or clears) a memory alarm: the node blocks every publishing connection while it lasts. */
+    public void memoryAlarm(boolean on) throws IOException, InterruptedException {
+        ctl(Duration.ofSeconds(30), "set_vm_memory_high_watermark", on ? "0.000001" : "0.4");
+    }
+
     public int port() {
         return port;
     }

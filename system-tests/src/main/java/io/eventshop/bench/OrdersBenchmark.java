@@ -198,7 +198,7 @@ public final class OrdersBenchmark {
 
     private static Map<String, Double> counts(RunningShop shop) throws Exception {
         Map<String, Double> counts = new HashMap<>();
-        Matcher matcher = COUNT.matcher(get(shop.url("order-service") + "/q/metrics", null));
+        Matcher matcher = COUNT.matcher(get(shop.management("order-service") + "/q/metrics", null));
         while (matcher.find()) {
             counts.put(matcher.group(1), Double.parseDouble(matcher.group(2)));
         }
@@ -207,7 +207,7 @@ public final class OrdersBenchmark {
 
     private static TreeMap<Double, Double> buckets(RunningShop shop) throws Exception {
         TreeMap<Double, Double> buckets = new TreeMap<>();
-        Matcher matcher = BUCKET.matcher(get(shop.url("order-service") + "/q/metrics", null));
+        Matcher matcher = BUCKET.matcher(get(shop.management("order-service") + "/q/metrics", null));
         while (matcher.find()) {
             buckets.put(matcher.group(1).equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(matcher.group(1)),
                     Double.parseDouble(matcher.group(2)));

@@ -27,6 +27,7 @@ public final class RunningShop implements AutoCloseable {
     static final List<String> SERVICES = List.of("order-service", "inventory-service", "analytics-service");
 
     private final Map<String, Integer> ports = new LinkedHashMap<>();
+    private final Map<String, Integer> managementPorts = new LinkedHashMap<>();
     private final Map<String, ProcessBuilder> builders = new LinkedHashMap<>();
     private final Map<String, Process> processes = new LinkedHashMap<>();
 
@@ -65,6 +66,10 @@ public final class RunningShop implements AutoCloseable {
                         .redirectOutput(ProcessBuilder.Redirect.appendTo(Path.of("target", "e2e-" + service + ".log").toFile()));
                 Map<String, String> env = builder.environment();
                 env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+                int managementPort = freePort();
+                env.put("QUARKUS_MANAGEMENT_PORT", Integer.toString(managementPort));
+                // Not prod: that profile refuses the local dev credentials (ProductionSettings).
+                env.put("QUARKUS_PROFILE", "local");
                 env.put("EVENTSHOP_DB_NAME", database);
                 env.put("RABBITMQ_VIRTUAL_HOST", VHOST);
                 env.put("MP_JWT_VERIFY_PUBLICKEY_LOCATION", "file:" + publicKey);
@@ -73,6 +78,7 @@ public final class RunningShop implements AutoCloseable {
                 shop.builders.put(service, builder);
                 shop.processes.put(service, builder.start());
                 shop.ports.put(service, port);
+                shop.managementPorts.put(service, managementPort);
             }
             for (String service : services) {
                 shop.awaitReady(service, Duration.ofSeconds(90));
@@ -93,11 +99,16 @@ public final class RunningShop implements AutoCloseable {
         return "http://127.0.0.1:" + ports.get(service);
     }
 
+    /** Where the service answers health ({@code /q/health}) and metrics ({@code /q/metrics}): not on its public port. */
+    public String management(String service) {
+        return "http://127.0.0.1:" + managementPorts.get(service);
+    }
+
     private void awaitReady(String service, Duration within) throws InterruptedException {
         long deadline = System.nanoTime() + within.toNanos();
         while (System.nanoTime() < deadline) {
             try {
-                HttpURLConnection connection = (HttpURLConnection) URI.create(url(service) + "/q/health/ready").toURL().openConnection();
+                HttpURLConnection connection = (HttpURLConnection) URI.create(management(service) + "/q/health/ready").toURL().openConnection();
                 connection.setConnectTimeout(1000);
                 if (connection.getResponseCode() == 200) {
                     return;
@@ -118,7 +129,7 @@ public final class RunningShop implements AutoCloseable {
 
     /**
      * Starts another replica of {@code service} on its own port, configured as the first one; it is known
-     * as {@code <service>#2} (#3, ...) to {@link #url}, {@link #restart} and {@link #pid}. Returns that name.
+     * as {@code <service>#2} (#3, ...) to {@link #url}, {@link #management}, {@link #restart} and {@link #pid}. Returns that name.
      */
     public String startReplica(String service) throws IOException, InterruptedException {
         ProcessBuilder first = builders.get(service);
@@ -131,9 +142,12 @@ public final class RunningShop implements AutoCloseable {
         replica.environment().clear();
         replica.environment().putAll(first.environment());
         replica.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        int managementPort = freePort();
+        replica.environment().put("QUARKUS_MANAGEMENT_PORT", Integer.toString(managementPort));
         builders.put(name, replica);
         processes.put(name, replica.start());
         ports.put(name, port);
+        managementPorts.put(name, managementPort);
         awaitReady(name, Duration.ofSeconds(90));
         return name;
     }

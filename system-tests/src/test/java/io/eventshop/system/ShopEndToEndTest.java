@@ -192,8 +192,8 @@ class ShopEndToEndTest {
             await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
                 String answer = admin(first).get("/analytics/funnel").then().statusCode(200).extract().asString();
                 assertThat(admin(second).get("/analytics/funnel").then().statusCode(200).extract().asString()).isEqualTo(answer);
-                for (String replicaUrl : List.of(first, second)) {
-                    assertThat(given().get(replicaUrl + "/q/health/ready").jsonPath()
+                for (String management : List.of(shop.management("analytics-service"), shop.management(replica))) {
+                    assertThat(given().get(management + "/q/health/well").jsonPath()
                             .getMap("checks.find { it.name == 'Event subscribers' }.data")).doesNotContainKey("analytics.funnel.g" + live);
                 }
             });

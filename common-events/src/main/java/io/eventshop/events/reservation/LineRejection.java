@@ -10,7 +10,8 @@ import java.util.Objects;
  */
 public record LineRejection(String sku, Reason reason, int requested, int available) {
 
-    public enum Reason { UNKNOWN_SKU, INSUFFICIENT_STOCK }
+    /** RESERVATION_TIMEOUT: no reservation came within the order's deadline (available is then 0). */
+    public enum Reason { UNKNOWN_SKU, INSUFFICIENT_STOCK, RESERVATION_TIMEOUT }
 
     public LineRejection {
         Objects.requireNonNull(sku, "sku");

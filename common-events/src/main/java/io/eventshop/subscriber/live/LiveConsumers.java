@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.jboss.logging.Logger;
@@ -46,18 +47,24 @@ public final class LiveConsumers {
     private final DeadLetters deadLetters;
     private final Listener listener;
     private final UnmatchedDoorbells unmatched;
+    private final Semaphore deliveries;
     private final Map<String, QueueConsumer> consumers = new LinkedHashMap<>();
     private volatile boolean shutDown;
 
-    public LiveConsumers(Subscription subscription, String queueType, int prefetch, Pipeline pipeline, DeadLetters deadLetters,
-            Listener listener) {
+    /**
+     * @param deliveries permits for deliveries applied at once, shared by every subscriber of the service: each
+     *                   holds a database connection while it applies, and requests must find one free
+     */
+    public LiveConsumers(Subscription subscription, String queueType, int prefetch, int queueMaxLength, Semaphore deliveries,
+            Pipeline pipeline, DeadLetters deadLetters, Listener listener) {
+        this.deliveries = deliveries;
         this.subscription = subscription;
         this.pipeline = pipeline;
         this.deadLetters = deadLetters;
         this.listener = listener;
         this.unmatched = new UnmatchedDoorbells(subscription.name(), Duration.ofMinutes(1));
         subscription.categories().forEach(category -> consumers.put(category,
-                new QueueConsumer(subscription.name(), category, queueType, prefetch)));
+                new QueueConsumer(subscription.name(), category, queueType, prefetch, queueMaxLength)));
     }
 
     /**
@@ -130,22 +137,39 @@ public final class LiveConsumers {
             return;
         }
         Thread.ofVirtual().name("eventshop-delivery-" + subscription.name()).start(() -> {
-            try {
-                Delivery delivery = pipeline.ring(ref, category);
-                if (delivery == Delivery.UNMATCHED) {
-                    listener.unmatched(ref);
-                    unmatched.note(ref);
-                }
-                settle.accept(delivery == Delivery.DEAD_LETTERED ? QueueConsumer.Settlement.REJECT : QueueConsumer.Settlement.ACK);
-            } catch (Pipeline.StoppedException stopped) {
-                LOG.debugf("subscriber %s: %s left for redelivery (stopping)", subscription.name(), ref);
-            } catch (RuntimeException bug) {
-                // Not the message's doing (its event is read from the store); catch-up applies the event later.
-                LOG.errorf(bug, "subscriber %s: delivery of %s failed; acknowledged, catch-up applies the event from the store",
-                        subscription.name(), ref);
-                settle.accept(QueueConsumer.Settlement.ACK);
+            QueueConsumer.Settlement settlement = apply(ref, category);
+            if (settlement != null) {
+                settle.accept(settlement); // after the permit is back: settling may wait on a blocked connection
             }
         });
+    }
+
+    // Applies the event a doorbell names under one of the service's delivery permits; null leaves it unsettled.
+    private QueueConsumer.Settlement apply(EventRef ref, String category) {
+        try {
+            deliveries.acquire();
+        } catch (InterruptedException stopping) {
+            Thread.currentThread().interrupt();
+            return null; // left unacknowledged: redelivered
+        }
+        try {
+            Delivery delivery = pipeline.ring(ref, category);
+            if (delivery == Delivery.UNMATCHED) {
+                listener.unmatched(ref);
+                unmatched.note(ref);
+            }
+            return delivery == Delivery.DEAD_LETTERED ? QueueConsumer.Settlement.REJECT : QueueConsumer.Settlement.ACK;
+        } catch (Pipeline.StoppedException stopped) {
+            LOG.debugf("subscriber %s: %s left for redelivery (stopping)", subscription.name(), ref);
+            return null;
+        } catch (RuntimeException bug) {
+            // Not the message's doing (its event is read from the store); catch-up applies the event later.
+            LOG.errorf(bug, "subscriber %s: delivery of %s failed; acknowledged, catch-up applies the event from the store",
+                    subscription.name(), ref);
+            return QueueConsumer.Settlement.ACK;
+        } finally {
+            deliveries.release();
+        }
     }
 
     // Not an event at all: nothing to park. Recorded with its reason, then rejected to the broker's DLX.

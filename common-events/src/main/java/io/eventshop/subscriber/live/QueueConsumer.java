@@ -6,6 +6,7 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
+import com.rabbitmq.client.ShutdownSignalException;
 import io.eventshop.wire.Exchanges;
 import java.io.IOException;
 import java.time.Duration;
@@ -14,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import org.jboss.logging.Logger;
 
 /**
  * One subscriber queue ({@code <subscriber>.<category>}) bound to its category's fanout exchange,
@@ -26,17 +28,21 @@ public final class QueueConsumer {
     /** How a delivery ended. */
     public enum Settlement { ACK, REJECT }
 
+    private static final Logger LOG = Logger.getLogger(QueueConsumer.class);
+
     private final String subscriber;
     private final String category;
     private final String queueType;
+    private final int maxLength;
     private final int prefetch;
     private volatile Channel channel;
 
-    public QueueConsumer(String subscriber, String category, String queueType, int prefetch) {
+    public QueueConsumer(String subscriber, String category, String queueType, int prefetch, int maxLength) {
         this.subscriber = subscriber;
         this.category = category;
         this.queueType = queueType;
         this.prefetch = prefetch;
+        this.maxLength = maxLength;
     }
 
     public static String queueName(String subscriber, String category) {
@@ -93,26 +99,55 @@ public final class QueueConsumer {
         return current != null && current.isOpen();
     }
 
+    // Bounded, dropping the oldest: they are doorbells, and catch-up applies what a dropped one announced.
+    // A queue declared before it had these arguments (or with another bound) refuses the declaration: it
+    // is deleted and declared again, losing only doorbells, which the catch-up after every (re)open repairs.
+    private Channel declareQueue(Connection connection, Channel channel, String deadLetterExchange) throws IOException {
+        Map<String, Object> arguments = Map.of(
+                "x-queue-type", queueType,
+                "x-dead-letter-exchange", deadLetterExchange,
+                "x-max-length", maxLength,
+                "x-overflow", "drop-head");
+        try {
+            channel.queueDeclare(queue(), true, false, false, arguments);
+            return channel;
+        } catch (IOException e) {
+            if (!(e.getCause() instanceof ShutdownSignalException signal) || !String.valueOf(signal.getMessage()).contains("PRECONDITION_FAILED")) {
+                throw e;
+            }
+            LOG.infof("queue %s was declared with other arguments (%s): declaring it again, bounded to %,d doorbells", queue(),
+                    signal.getMessage(), maxLength);
+            Channel fresh = connection.createChannel();
+            fresh.queueDelete(queue());
+            fresh.queueDeclare(queue(), true, false, false, arguments);
+            return fresh;
+        }
+    }
+
     /**
      * Declares the topology and starts consuming; {@code onDelivery} gets the body and a callback to
      * settle it. Declaring first is what makes the exchange keep messages for this subscriber.
      */
     public void open(Connection connection, BiConsumer<byte[], Consumer<Settlement>> onDelivery) throws IOException {
         close();
-        Channel fresh = connection.createChannel();
+        Channel declaring = connection.createChannel();
         try {
             String exchange = Exchanges.forCategory(category);
             String deadLetterExchange = deadLetterExchangeName(subscriber);
-            fresh.exchangeDeclare(exchange, BuiltinExchangeType.FANOUT, true);
-            fresh.exchangeDeclare(deadLetterExchange, BuiltinExchangeType.FANOUT, true);
+            declaring.exchangeDeclare(exchange, BuiltinExchangeType.FANOUT, true);
+            declaring.exchangeDeclare(deadLetterExchange, BuiltinExchangeType.FANOUT, true);
             // Only a second copy of what Postgres holds: bounded, oldest dropped first.
-            fresh.queueDeclare(deadLetterQueueName(subscriber), true, false, false, Map.of("x-max-length", 100_000));
-            fresh.queueBind(deadLetterQueueName(subscriber), deadLetterExchange, "");
-            fresh.queueDeclare(queue(), true, false, false, Map.of(
-                    "x-queue-type", queueType,
-                    "x-dead-letter-exchange", deadLetterExchange));
-            fresh.queueBind(queue(), exchange, "");
-            fresh.basicQos(prefetch);
+            declaring.queueDeclare(deadLetterQueueName(subscriber), true, false, false, Map.of("x-max-length", 100_000));
+            declaring.queueBind(deadLetterQueueName(subscriber), deadLetterExchange, "");
+            declaring = declareQueue(connection, declaring, deadLetterExchange);
+            declaring.queueBind(queue(), exchange, "");
+            declaring.basicQos(prefetch);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(declaring);
+            throw e;
+        }
+        Channel fresh = declaring;
+        try {
             fresh.basicConsume(queue(), false, "eventshop-" + queue(), new DefaultConsumer(fresh) {
                 @Override
                 public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {

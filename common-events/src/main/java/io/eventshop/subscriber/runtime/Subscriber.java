@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
@@ -84,6 +85,12 @@ public final class Subscriber implements AutoCloseable {
      */
     public Subscriber(Subscription subscription, Subscription.Start start, EventStore store, BrokerConnectionSource broker,
             SubscriberOptions options, MeterRegistry registry) {
+        this(subscription, start, store, broker, options, registry, new Semaphore(Integer.MAX_VALUE));
+    }
+
+    /** As above, with {@code deliveries} bounding the live deliveries applied at once, shared with other subscribers. */
+    public Subscriber(Subscription subscription, Subscription.Start start, EventStore store, BrokerConnectionSource broker,
+            SubscriberOptions options, MeterRegistry registry, Semaphore deliveries) {
         this.subscription = subscription;
         this.start = subscription.kind() == Subscription.Kind.VIEW ? Subscription.Start.BEGINNING : start;
         this.store = store;
@@ -96,7 +103,8 @@ public final class Subscriber implements AutoCloseable {
         this.worker = new Worker("eventshop-subscriber-" + subscription.name());
         this.pipeline = new Pipeline(subscription, store, streams, checkpoints, deadLetters, options.retryPolicy(), options.handlerTimeout(),
                 metrics, worker);
-        this.live = new LiveConsumers(subscription, options.queueType(), options.prefetch(), pipeline, deadLetters, metrics);
+        this.live = new LiveConsumers(subscription, options.queueType(), options.prefetch(), options.queueMaxLength(), deliveries,
+                pipeline, deadLetters, metrics);
         this.catchUp = new CatchUp(subscription, store, checkpoints, pipeline, options.pageSize(), worker);
         this.replay = new Replay(subscription, store, streams, checkpoints, pipeline, options.pageSize(), worker);
     }

@@ -16,9 +16,27 @@ public interface SubscriberConfig {
     @WithDefault("quorum")
     String queueType();
 
+    /**
+     * Messages a subscriber's queue keeps while its consumer is away; beyond it the oldest are dropped
+     * ({@code drop-head}). They are only doorbells: catch-up applies from the store whatever a dropped one
+     * announced. Without a bound a stopped consumer would fill the broker until its memory alarm blocked every
+     * publisher; {@code reject-publish} would instead refuse the relay's message for every queue of the exchange.
+     */
+    @WithDefault("" + SubscriberOptions.QUEUE_MAX_LENGTH)
+    int queueMaxLength();
+
     /** Messages per queue delivered before one is acknowledged; they are applied concurrently. */
     @WithDefault("64")
     int prefetch();
+
+    /**
+     * Live deliveries applied at once by all of the service's subscribers together. Each holds a connection of
+     * the service's pool ({@code quarkus.datasource.reactive.max-size}, 20) while it applies: this bound keeps a
+     * burst of deliveries (prefetch × queues) from taking the connections that requests need. What waits for a
+     * permit stays unacknowledged in the broker's hands.
+     */
+    @WithDefault("8")
+    int maxConcurrentDeliveries();
 
     /** Events per catch-up or replay transaction. */
     @WithDefault("1000")
@@ -68,6 +86,6 @@ public interface SubscriberConfig {
 
     default SubscriberOptions options() {
         return new SubscriberOptions(queueType(), prefetch(), pageSize(), catchUpInterval(), maxAttempts(), maxContentionAttempts(),
-                handlerTimeout(), backoff(), maxBackoff(), retryInterval());
+                handlerTimeout(), backoff(), maxBackoff(), retryInterval(), queueMaxLength());
     }
 }

@@ -1,18 +1,18 @@
 package io.eventshop.subscriber.runtime;
 
+import io.smallrye.health.api.Wellness;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
-import org.eclipse.microprofile.health.Readiness;
 
 /**
- * Subscribers in readiness as details only, always up: a subscriber behind is caught up by its own
+ * Subscribers at {@code /q/health/well}, as details only, always up: a subscriber behind is caught up by its own
  * reader, and taking every pod out of service while it catches up would turn a delay into an outage.
  * Lag is a metric and an alert instead.
  */
-@Readiness
+@Wellness
 @ApplicationScoped
 public class SubscriberHealthCheck implements HealthCheck {
 

@@ -17,16 +17,27 @@ import java.util.random.RandomGenerator;
  * @param backoff               pause after the first failure; doubles each time up to {@code maxBackoff}, with jitter
  * @param maxBackoff            longest pause between tries
  * @param retryInterval         pause before re-opening a consumer whose channel closed
+ * @param queueMaxLength        doorbells a queue keeps for a consumer that is away; the oldest are dropped beyond it
  */
 public record SubscriberOptions(String queueType, int prefetch, int pageSize, Duration catchUpInterval, int maxAttempts,
-        int maxContentionAttempts, Duration handlerTimeout, Duration backoff, Duration maxBackoff, Duration retryInterval) {
+        int maxContentionAttempts, Duration handlerTimeout, Duration backoff, Duration maxBackoff, Duration retryInterval,
+        int queueMaxLength) {
+
+    /** The default bound of {@link #queueMaxLength}, as {@code eventshop.subscriber.queue-max-length} has it. */
+    public static final int QUEUE_MAX_LENGTH = 50_000;
+
+    public SubscriberOptions(String queueType, int prefetch, int pageSize, Duration catchUpInterval, int maxAttempts,
+            int maxContentionAttempts, Duration handlerTimeout, Duration backoff, Duration maxBackoff, Duration retryInterval) {
+        this(queueType, prefetch, pageSize, catchUpInterval, maxAttempts, maxContentionAttempts, handlerTimeout, backoff, maxBackoff,
+                retryInterval, QUEUE_MAX_LENGTH);
+    }
 
     public SubscriberOptions {
         if (!queueType.equals("quorum") && !queueType.equals("classic")) {
             throw new IllegalArgumentException("eventshop.subscriber.queue-type is quorum or classic, was " + queueType);
         }
-        if (prefetch < 1 || pageSize < 1 || maxAttempts < 1 || maxContentionAttempts < 1) {
-            throw new IllegalArgumentException("subscriber prefetch, page size and attempts must be positive");
+        if (prefetch < 1 || pageSize < 1 || maxAttempts < 1 || maxContentionAttempts < 1 || queueMaxLength < 1) {
+            throw new IllegalArgumentException("subscriber prefetch, page size, attempts and queue length must be positive");
         }
     }
 

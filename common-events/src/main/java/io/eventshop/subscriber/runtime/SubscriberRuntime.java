@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeoutException;
 import org.jboss.logging.Logger;
 
@@ -62,9 +63,12 @@ public class SubscriberRuntime {
     private Checkpoints checkpoints;
     private DeadLetters deadLetters;
     private Repositions repositions;
+    // Shared by every subscriber of the service: how many live deliveries apply at once (SubscriberConfig).
+    private Semaphore deliveries;
 
     @PostConstruct
     void init() {
+        deliveries = new Semaphore(config.maxConcurrentDeliveries());
         streams = new StreamStates(store);
         checkpoints = new Checkpoints(store);
         deadLetters = new DeadLetters(store, streams, checkpoints);
@@ -104,7 +108,7 @@ public class SubscriberRuntime {
             throw new IllegalStateException("two subscriptions are named " + subscription.name() + "; names must be unique");
         }
         Subscription.Start start = config.start().getOrDefault(subscription.name(), Subscription.Start.HEAD);
-        Subscriber subscriber = new Subscriber(subscription, start, store, broker, config.options(), registry);
+        Subscriber subscriber = new Subscriber(subscription, start, store, broker, config.options(), registry, deliveries);
         subscribers.put(subscription.name(), subscriber);
         subscriber.start();
         return subscriber;

@@ -233,7 +233,7 @@ public final class StreamStates {
 
     /** Seeds a new reactor's rows at the store's head; returns the head, where its checkpoint starts. */
     public Uni<Checkpoint> seedAtHead(StoreTransaction tx, String subscriber, String category) {
-        return tx.connection().preparedQuery(SEED_AT_HEAD).execute(Tuple.of(subscriber, category)).map(rows -> {
+        return unbounded(tx).chain(() -> tx.connection().preparedQuery(SEED_AT_HEAD).execute(Tuple.of(subscriber, category))).map(rows -> {
             if (rows.size() == 0) {
                 return Checkpoint.START;
             }
@@ -244,8 +244,8 @@ public final class StreamStates {
 
     /** A replay's per-stream versions up to {@code checkpoint}, rebuilt from the store (a restart resumes exactly). */
     public Uni<Map<String, Integer>> replayedUpTo(StoreTransaction tx, String subscriber, String category, Checkpoint checkpoint) {
-        return tx.connection().preparedQuery(REPLAYED)
-                .execute(Tuple.of(subscriber, category, checkpoint.transactionId(), checkpoint.globalPosition()))
+        return unbounded(tx).chain(() -> tx.connection().preparedQuery(REPLAYED)
+                        .execute(Tuple.of(subscriber, category, checkpoint.transactionId(), checkpoint.globalPosition())))
                 .map(rows -> {
                     Map<String, Integer> versions = new HashMap<>();
                     rows.forEach(row -> versions.put(row.getString(0), row.getInteger(1)));
@@ -264,16 +264,22 @@ public final class StreamStates {
 
     /** Ends a replay: every stream it applied gets its row, written once. */
     public Uni<Void> writeReplayed(StoreTransaction tx, String subscriber, String category, Checkpoint checkpoint) {
-        return tx.connection().preparedQuery(WRITE_REPLAYED)
-                .execute(Tuple.of(subscriber, category, checkpoint.transactionId(), checkpoint.globalPosition()))
+        return unbounded(tx).chain(() -> tx.connection().preparedQuery(WRITE_REPLAYED)
+                        .execute(Tuple.of(subscriber, category, checkpoint.transactionId(), checkpoint.globalPosition())))
                 .replaceWithVoid();
     }
 
     /** Moves the category's streams back to {@code to}; returns how many streams were moved. */
     public Uni<Integer> reposition(StoreTransaction tx, String subscriber, String category, Checkpoint to) {
-        return tx.connection().preparedQuery(REPOSITION)
-                .execute(Tuple.of(subscriber, category, to.transactionId(), to.globalPosition()))
+        return unbounded(tx).chain(() -> tx.connection().preparedQuery(REPOSITION)
+                        .execute(Tuple.of(subscriber, category, to.transactionId(), to.globalPosition())))
                 .map(rows -> rows.rowCount());
+    }
+
+    // The statements over a whole category (a row per stream: millions) may outlast the pool's statement timeout,
+    // which bounds every other statement; this lifts it for the rest of the transaction.
+    private static Uni<Void> unbounded(StoreTransaction tx) {
+        return tx.connection().query("set local statement_timeout = 0").execute().replaceWithVoid();
     }
 
     public Uni<Void> deleteAll(StoreTransaction tx, String subscriber) {

@@ -1,6 +1,7 @@
 package io.eventshop.inventory.products;
 
 import io.eventshop.events.Money;
+import io.eventshop.problem.CurrencyCode;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
@@ -23,7 +24,7 @@ final class ProductRequests {
     /** {@code {"amount": 1999, "currency": "EUR"}}: integer minor units of an ISO 4217 currency. */
     record Price(
             @NotNull @Min(0) @Max(MAX_PRICE) Long amount,
-            @NotNull @Pattern(regexp = "[A-Z]{3}", message = "must be an ISO 4217 code like EUR") String currency) {
+            @NotNull @CurrencyCode String currency) {
 
         Money toMoney() {
             return Money.of(amount, currency);
@@ -32,7 +33,7 @@ final class ProductRequests {
 
     record NewProduct(
             @NotNull @Pattern(regexp = SKU, message = "must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit") String sku,
-            @NotBlank @Size(max = 200) String name,
+            @NotBlank @Size(max = 200) @Pattern(regexp = "[^\\p{Cntrl}]*", message = "must not contain control characters") String name,
             @NotNull @Valid Price price,
             @NotNull @Min(0) @Max(MAX_UNITS) Integer initialStock) {
     }

@@ -5,6 +5,7 @@ import io.eventshop.events.order.OrderCancelled;
 import io.eventshop.events.order.OrderEvent;
 import io.eventshop.events.order.OrderLine;
 import io.eventshop.events.order.OrderPlaced;
+import io.eventshop.events.order.OrderRejected;
 import io.eventshop.events.reservation.LineRejection;
 import io.eventshop.events.reservation.ReservationEvent;
 import io.eventshop.events.reservation.ReservedLine;
@@ -27,11 +28,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * The reservation step of the saga (DESIGN.md, Domain), a reactor on order events: OrderPlaced
  * reserves every line or none and appends StockReserved or StockReservationRejected (a reason per
- * failing line); OrderCancelled releases a reservation the order holds (StockReleased), once.
+ * failing line); OrderCancelled, or OrderRejected by the order's deadline, releases a reservation the order
+ * holds (StockReleased), once.
  *
  * <p>No overselling under any concurrency or number of replicas: the order's product rows are locked
  * (in sku order, so two orders never deadlock) and checked in the same transaction that reserves,
@@ -61,7 +64,9 @@ public class Reservations {
     Subscription reservations() {
         return Subscription.reactor(NAME, OrderEvent.CATEGORY)
                 .on(OrderPlaced.class, this::reserve)
-                .on(OrderCancelled.class, this::release)
+                .on(OrderCancelled.class, (tx, cancelled) -> release(tx, cancelled, cancelled.payload().orderId()))
+                // Rejected by its deadline, the order may hold a reservation that came late; other rejections hold none.
+                .on(OrderRejected.class, (tx, rejected) -> release(tx, rejected, rejected.payload().orderId()))
                 .build();
     }
 
@@ -102,10 +107,9 @@ public class Reservations {
     }
 
     // Releases what the order holds: only a reservation whose last event is StockReserved, so a second
-    // cancellation (or one for a rejected order) changes nothing.
-    private Uni<Void> release(StoreTransaction tx, Envelope<OrderCancelled> event) {
-        OrderCancelled cancelled = event.payload();
-        return store.readStream(tx, ReservationEvent.stream(cancelled.orderId()), 1, Integer.MAX_VALUE).chain(events -> {
+    // cancellation (or one for an order whose reservation was rejected) changes nothing.
+    private Uni<Void> release(StoreTransaction tx, Envelope<? extends OrderEvent> event, UUID orderId) {
+        return store.readStream(tx, ReservationEvent.stream(orderId), 1, Integer.MAX_VALUE).chain(events -> {
             if (events.isEmpty()) {
                 return Uni.createFrom().voidItem();
             }
@@ -114,7 +118,7 @@ public class Reservations {
                 return Uni.createFrom().voidItem();
             }
             return adjust(tx, RELEASE, held.lines()).chain(() -> append(tx, event,
-                    new StockReleased(cancelled.orderId(), held.lines()), ExpectedVersion.exactly(last.streamVersion())));
+                    new StockReleased(orderId, held.lines()), ExpectedVersion.exactly(last.streamVersion())));
         });
     }
 

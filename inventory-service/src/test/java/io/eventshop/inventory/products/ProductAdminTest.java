@@ -114,6 +114,15 @@ class ProductAdminTest {
                 Arguments.of(product("SKU", "", 1, "EUR", 1), List.of("name")),
                 Arguments.of(product("SKU", "x", -1, "EUR", 1), List.of("price.amount")),
                 Arguments.of(product("SKU", "x", 1, "eur", 1), List.of("price.currency")),
+                // Three capital letters, but no currency of ISO 4217.
+                Arguments.of(product("SKU", "x", 1, "XYZ", 1), List.of("price.currency")),
+                // Postgres cannot store a NUL in text: refused here, not a 500 at the insert.
+                Arguments.of(product("SKU", "a\\u0000b", 1, "EUR", 1), List.of("name")),
+                // A fraction of a minor unit is not silently truncated to 12.
+                Arguments.of("{\"sku\":\"SKU\",\"name\":\"x\",\"price\":{\"amount\":12.99,\"currency\":\"EUR\"},\"initialStock\":1}",
+                        List.of("price.amount")),
+                Arguments.of("{\"sku\":\"SKU\",\"name\":\"x\",\"price\":{\"amount\":1,\"currency\":\"EUR\"},\"initialStock\":1.5}",
+                        List.of("initialStock")),
                 Arguments.of(product("SKU", "x", 1, "EUR", -5), List.of("initialStock")),
                 Arguments.of(product("SKU", "x", 1, "EUR", 2_000_000_000), List.of("initialStock")),
                 Arguments.of("{\"sku\":\"SKU\",\"name\":\"x\",\"price\":{\"amount\":1,\"currency\":\"EUR\"},\"initialStock\":1,\"colour\":\"red\"}",
@@ -123,6 +132,15 @@ class ProductAdminTest {
                 Arguments.of("{\"sku\":\"SKU\",\"name\":\"x\",\"price\":1299,\"initialStock\":1}", List.of("price")),
                 Arguments.of("not json", List.of()),
                 Arguments.of("", List.of("body")));
+    }
+
+    @Test
+    void a_body_over_the_limit_is_413_with_a_problem_document_and_nothing_is_stored() {
+        String sku = newSku();
+        admin().body(product(sku, "x".repeat(70_000), 1, "EUR", 1)).post("/products").then().statusCode(413)
+                .contentType("application/problem+json")
+                .body("status", equalTo(413)).body("title", equalTo("Payload Too Large"));
+        assertThat(events(sku)).isEmpty();
     }
 
     @ParameterizedTest

@@ -15,6 +15,7 @@ import io.eventshop.events.order.OrderCancelled;
 import io.eventshop.events.order.OrderEvent;
 import io.eventshop.events.order.OrderLine;
 import io.eventshop.events.order.OrderPlaced;
+import io.eventshop.events.order.OrderRejected;
 import io.eventshop.events.reservation.LineRejection;
 import io.eventshop.events.reservation.ReservationEvent;
 import io.eventshop.events.reservation.ReservedLine;
@@ -25,6 +26,8 @@ import io.eventshop.store.EventStore;
 import io.eventshop.store.ExpectedVersion;
 import io.eventshop.store.StoredEvent;
 import io.eventshop.testing.LocalDatabaseResource;
+import io.eventshop.testing.OwnerStore;
+import io.eventshop.testing.StoreFixture;
 import io.eventshop.testing.Tokens;
 import io.eventshop.wire.CloudEventCodec;
 import io.eventshop.wire.Exchanges;
@@ -53,8 +56,8 @@ import org.junit.jupiter.api.Test;
 @WithTestResource(LocalDatabaseResource.class)
 class ReservationTest {
 
-    @Inject
-    EventStore store;
+    // Plays the other services' writers: the service's own role may append only its own categories.
+    final EventStore store = OwnerStore.on(StoreFixture.DATABASE);
     @Inject
     MeterRegistry registry;
 
@@ -77,6 +80,20 @@ class ReservationTest {
         await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4)).until(() -> reservation(order).size() == 2);
         assertStock(mug, 5, 0);
         assertStock(plate, 3, 0);
+    }
+
+    @Test
+    void a_reservation_that_comes_after_the_order_timed_out_is_released() {
+        String mug = product(5);
+        UUID order = placeOrder(Map.of(mug, 3));
+        assertThat(awaitReservation(order, 1).getFirst()).isInstanceOf(StockReserved.class);
+        assertStock(mug, 5, 3);
+
+        // order-service gave up waiting (its deadline) before this reservation reached it: the order is rejected.
+        append(new OrderRejected(order, List.of(new LineRejection(mug, LineRejection.Reason.RESERVATION_TIMEOUT, 3, 0))));
+
+        assertThat(awaitReservation(order, 2).getLast()).isEqualTo(new StockReleased(order, List.of(new ReservedLine(mug, 3))));
+        assertStock(mug, 5, 0);
     }
 
     @Test

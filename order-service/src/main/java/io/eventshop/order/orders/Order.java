@@ -39,6 +39,11 @@ public record Order(UUID id, String shopperId, Status status, List<OrderLine> li
         };
     }
 
+    /** When the order was placed: its first event. */
+    public Instant placedAt() {
+        return history.getFirst().occurredAt();
+    }
+
     private Order with(Status newStatus, List<LineRejection> newRejections, List<HistoryEntry> newHistory, int newVersion) {
         return new Order(id, shopperId, newStatus, lines, total, newRejections, newHistory, newVersion);
     }

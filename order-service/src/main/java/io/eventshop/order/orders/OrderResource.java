@@ -76,11 +76,15 @@ public class OrderResource {
     public record SummaryView(UUID id, Order.Status status, Money total, Instant placedAt) {
     }
 
-    private final Orders orders;
+    private final OrderPlacing placing;
+    private final OrderTracking tracking;
+    private final OrderCancelling cancelling;
     private final JsonWebToken caller;
 
-    OrderResource(Orders orders, JsonWebToken caller) {
-        this.orders = orders;
+    OrderResource(OrderPlacing placing, OrderTracking tracking, OrderCancelling cancelling, JsonWebToken caller) {
+        this.placing = placing;
+        this.tracking = tracking;
+        this.cancelling = cancelling;
         this.caller = caller;
     }
 
@@ -94,18 +98,18 @@ public class OrderResource {
             @HeaderParam("Idempotency-Key") @NotNull(message = "is required: a client-chosen key that makes retries safe")
             @Pattern(regexp = KEY_FORM, message = "must be 8-128 letters, digits, '.', '_', ':' or '-'") String idempotencyKey,
             @NotNull @Valid PlaceOrder body) {
-        List<Orders.Requested> lines = body.lines().stream().map(line -> new Orders.Requested(line.sku(), line.quantity())).toList();
-        if (lines.stream().map(Orders.Requested::sku).distinct().count() != lines.size()) {
+        List<OrderPlacing.Requested> lines = body.lines().stream().map(line -> new OrderPlacing.Requested(line.sku(), line.quantity())).toList();
+        if (lines.stream().map(OrderPlacing.Requested::sku).distinct().count() != lines.size()) {
             throw ProblemException.invalid("each sku may appear once per order", List.of(new Problem.FieldError("lines",
                     "names a sku more than once; give its total quantity in one line")));
         }
-        return orders.place(caller.getSubject(), idempotencyKey, hash(lines), lines).chain(placement -> switch (placement) {
-            case Orders.Placed placed -> statusOf(placed).map(status -> Response.accepted(new Accepted(placed.orderId(), status))
+        return placing.place(caller.getSubject(), idempotencyKey, hash(lines), lines).chain(placement -> switch (placement) {
+            case OrderPlacing.Placed placed -> statusOf(placed).map(status -> Response.accepted(new Accepted(placed.orderId(), status))
                     .location(URI.create("/orders/" + placed.orderId())).build());
-            case Orders.KeyReused reused -> Uni.createFrom().failure(new ProblemException(422, "idempotency-key-reused",
+            case OrderPlacing.KeyReused reused -> Uni.createFrom().failure(new ProblemException(422, "idempotency-key-reused",
                     "Idempotency-Key reused", "this Idempotency-Key was used for another request (order " + reused.orderId()
                             + "); use a new key for a new order", List.of(new Problem.FieldError("header.Idempotency-Key", "used for another request"))));
-            case Orders.Unpriceable refused -> Uni.createFrom().failure(new ProblemException(422, "unpriceable-order", "Order cannot be priced",
+            case OrderPlacing.Unpriceable refused -> Uni.createFrom().failure(new ProblemException(422, "unpriceable-order", "Order cannot be priced",
                     "some lines cannot be priced from the catalog", refused.problems().entrySet().stream()
                             .map(problem -> new Problem.FieldError("lines[" + problem.getKey() + "].sku", problem.getValue())).toList()));
         });
@@ -115,7 +119,7 @@ public class OrderResource {
     @Path("/{id}")
     @Operation(summary = "An order: status, lines, totals, rejection reasons and its event history")
     public Uni<OrderView> find(@PathParam("id") UUID id) {
-        return orders.load(id).map(found -> found.filter(this::visible).map(OrderResource::view)
+        return tracking.load(id).map(found -> found.filter(this::visible).map(OrderResource::view)
                 .orElseThrow(() -> ProblemException.notFound("no order " + id)));
     }
 
@@ -123,15 +127,15 @@ public class OrderResource {
     @Operation(summary = "The caller's orders, newest first; a full page links the next one (Link: rel=next)")
     public Uni<Response> list(@QueryParam("limit") @Min(1) @Max(100) Integer limit, @QueryParam("after") UUID after) {
         int pageSize = limit == null ? 20 : limit;
-        Uni<Optional<Orders.Summary>> from = after == null ? Uni.createFrom().item(Optional.empty())
-                : orders.summary(caller.getSubject(), after).map(found -> {
+        Uni<Optional<OrderTracking.Summary>> from = after == null ? Uni.createFrom().item(Optional.empty())
+                : tracking.summary(caller.getSubject(), after).map(found -> {
                     if (found.isEmpty()) {
                         throw ProblemException.invalid("'after' must name one of your orders",
                                 List.of(new Problem.FieldError("after", "no order " + after + " of yours")));
                     }
                     return found;
                 });
-        return from.chain(start -> orders.list(caller.getSubject(), start, pageSize)).map(page -> {
+        return from.chain(start -> tracking.list(caller.getSubject(), start, pageSize)).map(page -> {
             Response.ResponseBuilder response = Response.ok(page.stream()
                     .map(s -> new SummaryView(s.id(), s.status(), s.total(), s.placedAt())).toList());
             if (page.size() == pageSize) {
@@ -149,7 +153,7 @@ public class OrderResource {
     @APIResponse(responseCode = "409", description = "The order is rejected or cancelled already", content = @Content(mediaType = Problem.MEDIA_TYPE))
     public Uni<Response> cancel(@PathParam("id") UUID id) {
         OrderCancelled.CancelledBy by = caller.getGroups().contains("admin") ? OrderCancelled.CancelledBy.ADMIN : OrderCancelled.CancelledBy.SHOPPER;
-        return orders.cancel(id, by, caller.getSubject(), this::visible)
+        return cancelling.cancel(id, by, caller.getSubject(), this::visible)
                 .map(cancelled -> Response.accepted(new Accepted(id, Order.Status.CANCELLED)).build());
     }
 
@@ -157,8 +161,8 @@ public class OrderResource {
         return order.shopperId().equals(caller.getSubject()) || caller.getGroups().contains("admin");
     }
 
-    private Uni<Order.Status> statusOf(Orders.Placed placed) {
-        return placed.replayed() ? orders.load(placed.orderId()).map(order -> order.map(Order::status).orElse(Order.Status.PENDING))
+    private Uni<Order.Status> statusOf(OrderPlacing.Placed placed) {
+        return placed.replayed() ? tracking.load(placed.orderId()).map(order -> order.map(Order::status).orElse(Order.Status.PENDING))
                 : Uni.createFrom().item(Order.Status.PENDING);
     }
 
@@ -169,7 +173,7 @@ public class OrderResource {
     }
 
     // The request as the key protects it: the same lines in the same order.
-    private static String hash(List<Orders.Requested> lines) {
+    private static String hash(List<OrderPlacing.Requested> lines) {
         StringBuilder canonical = new StringBuilder();
         lines.forEach(line -> canonical.append(line.sku()).append('\u0000').append(line.quantity()).append('\n'));
         try {

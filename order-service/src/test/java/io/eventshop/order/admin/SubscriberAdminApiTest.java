@@ -17,8 +17,10 @@ import io.eventshop.testing.Tokens;
 import io.eventshop.wire.Exchanges;
 import io.quarkus.arc.Arc;
 import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -32,6 +34,12 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithTestResource(LocalDatabaseResource.class)
 class SubscriberAdminApiTest {
+
+    // On the management port: http://<host>:<port>/q/health and /q/metrics.
+    @TestHTTPResource(value = "health", management = true)
+    URL health;
+    @TestHTTPResource(value = "metrics", management = true)
+    URL metrics;
 
     @AfterAll
     static void removeTheTestQueues() throws Exception {
@@ -116,14 +124,14 @@ class SubscriberAdminApiTest {
 
     @Test
     void subscriber_metrics_and_health_details_are_exported() {
-        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> given().get("/q/metrics").then().statusCode(200)
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> given().get(metrics.toString()).then().statusCode(200)
                 .body(org.hamcrest.Matchers.allOf(
                         org.hamcrest.Matchers.containsString("eventshop_subscriber_applied_total{path=\"live\",subscriber=\""
                                 + AdminTestSubscription.NAME + "\"}"),
                         org.hamcrest.Matchers.containsString("eventshop_subscriber_dead_letters_total"),
                         org.hamcrest.Matchers.containsString("eventshop_subscriber_lag_seconds"),
                         org.hamcrest.Matchers.containsString("eventshop_subscriber_latency_seconds"))));
-        given().get("/q/health/ready").then().statusCode(200)
+        given().get(health + "/well").then().statusCode(200)
                 .body("checks.find { it.name == 'Event subscribers' }.status", equalTo("UP"))
                 .body("checks.find { it.name == 'Event subscribers' }.data.'" + AdminTestSubscription.NAME + "'", notNullValue());
     }

@@ -16,6 +16,8 @@ import io.eventshop.events.product.ProductAdded;
 import io.eventshop.store.EventStore;
 import io.eventshop.store.ExpectedVersion;
 import io.eventshop.testing.LocalDatabaseResource;
+import io.eventshop.testing.OwnerStore;
+import io.eventshop.testing.StoreFixture;
 import io.eventshop.testing.Tokens;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -41,8 +43,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 @WithTestResource(LocalDatabaseResource.class)
 class OrderPlacementTest {
 
-    @Inject
-    EventStore store;
+    // Plays the other services' writers: the service's own role may append only its own categories.
+    final EventStore store = OwnerStore.on(StoreFixture.DATABASE);
     @Inject
     io.vertx.mutiny.sqlclient.Pool pool;
 
@@ -107,6 +109,34 @@ class OrderPlacementTest {
         assertThat(ordersOf(shopper)).isEqualTo(1);
     }
 
+    @Inject
+    IdempotencyKeyPurge purge;
+
+    @Test
+    void an_idempotency_key_counts_for_a_day_then_it_is_a_new_key_and_purged() {
+        String key = UUID.randomUUID().toString();
+        String first = as(shopper).header("Idempotency-Key", key).body(order(mug, 1)).post("/orders").then().statusCode(202)
+                .extract().jsonPath().getString("id");
+        as(shopper).header("Idempotency-Key", key).body(order(plate, 1)).post("/orders").then().statusCode(422);
+
+        // A day and an hour later (its first use moved back): another request with it is a new order.
+        pool.preparedQuery("update orders.idempotency_keys set created_at = now() - interval '25 hours' where shopper_id = $1 and key = $2")
+                .execute(Tuple.of(shopper, key)).await().indefinitely();
+        String second = as(shopper).header("Idempotency-Key", key).body(order(plate, 1)).post("/orders").then().statusCode(202)
+                .extract().jsonPath().getString("id");
+        assertThat(second).isNotEqualTo(first);
+        assertThat(ordersOf(shopper)).isEqualTo(2);
+
+        // Expired keys are deleted; a live one stays.
+        pool.preparedQuery("update orders.idempotency_keys set created_at = now() - interval '25 hours' where shopper_id = $1 and key = $2")
+                .execute(Tuple.of(shopper, key)).await().indefinitely();
+        String live = UUID.randomUUID().toString();
+        as(shopper).header("Idempotency-Key", live).body(order(mug, 2)).post("/orders").then().statusCode(202);
+        assertThat(purge.purgeBatch().await().indefinitely()).isGreaterThanOrEqualTo(1);
+        assertThat(pool.preparedQuery("select key from orders.idempotency_keys where shopper_id = $1").execute(Tuple.of(shopper))
+                .await().indefinitely().iterator().next().getString(0)).isEqualTo(live);
+    }
+
     @Test
     void unknown_skus_and_mixed_currencies_are_422_and_store_nothing() {
         as(shopper).header("Idempotency-Key", UUID.randomUUID().toString()).body(order(mug, 1, "NO-SUCH-" + newSku(), 1))
@@ -125,6 +155,10 @@ class OrderPlacementTest {
             "'{\"lines\":[{\"sku\":\"MUG\",\"quantity\":-2}]}'       | a-good-key-123 | lines[0].quantity",
             "'{\"lines\":[{\"sku\":\"MUG\",\"quantity\":100000}]}'   | a-good-key-123 | lines[0].quantity",
             "'{\"lines\":[{\"sku\":\"MUG\",\"quantity\":\"two\"}]}'  | a-good-key-123 | lines[0].quantity",
+            "'{\"lines\":[{\"sku\":\"MUG\",\"quantity\":1.9}]}'      | a-good-key-123 | lines[0].quantity",
+            "'{\"lines\":[{\"sku\":\"MUG\",\"quantity\":\"2\"}]}'    | a-good-key-123 | lines[0].quantity",
+            "'{\"lines\":[{\"sku\":\"MUG\",\"quantity\":1e309}]}'    | a-good-key-123 | lines[0].quantity",
+            "'{\"lines\":[{\"sku\":12,\"quantity\":1}]}'             | a-good-key-123 | lines[0].sku",
             "'{\"lines\":[{\"sku\":\"bad sku\",\"quantity\":1}]}'    | a-good-key-123 | lines[0].sku",
             "'{\"lines\":[{\"sku\":\"MUG\",\"quantity\":1}],\"coupon\":\"FREE\"}' | a-good-key-123 | coupon",
             "'{\"lines\":[{\"sku\":\"MUG\",\"quantity\":1},{\"sku\":\"MUG\",\"quantity\":1}]}' | a-good-key-123 | lines",

@@ -20,16 +20,20 @@ import io.eventshop.events.reservation.StockReserved;
 import io.eventshop.store.EventStore;
 import io.eventshop.store.ExpectedVersion;
 import io.eventshop.testing.LocalDatabaseResource;
+import io.eventshop.testing.OwnerStore;
+import io.eventshop.testing.StoreFixture;
 import io.eventshop.testing.Tokens;
 import io.eventshop.wire.CloudEventCodec;
 import io.eventshop.wire.Exchanges;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.arc.Arc;
 import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
 import jakarta.inject.Inject;
+import java.net.URL;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -45,10 +49,14 @@ import org.junit.jupiter.api.Test;
 @WithTestResource(LocalDatabaseResource.class)
 class OrderSagaTest {
 
+    // On the management port: http://<host>:<port>/q/metrics.
+    @TestHTTPResource(value = "metrics", management = true)
+    URL metrics;
+
     static String sku;
 
-    @Inject
-    EventStore store;
+    // Plays the other services' writers: the service's own role may append only its own categories.
+    final EventStore store = OwnerStore.on(StoreFixture.DATABASE);
     @Inject
     MeterRegistry registry;
 
@@ -75,7 +83,7 @@ class OrderSagaTest {
         as(shopper).post("/orders/" + id + "/cancel").then().statusCode(202).body("status", equalTo("CANCELLED"));
         as(shopper).post("/orders/" + id + "/cancel").then().statusCode(409).contentType("application/problem+json");
         as(shopper).get("/orders").then().body("find { it.id == '%s' }.status".formatted(id), equalTo("CANCELLED"));
-        given().get("/q/metrics").then().statusCode(200)
+        given().get(metrics.toString()).then().statusCode(200)
                 .body(org.hamcrest.Matchers.containsString("eventshop_orders_total{outcome=\"confirmed\"}"))
                 .body(org.hamcrest.Matchers.containsString("eventshop_orders_total{outcome=\"cancelled\"}"))
                 .body(org.hamcrest.Matchers.containsString("eventshop_orders_saga_duration_seconds_count"));

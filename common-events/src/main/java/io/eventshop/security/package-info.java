@@ -1,0 +1,2 @@
+/** Checks on callers beyond what the token verification does by configuration. */
+package io.eventshop.security;
