@@ -19,7 +19,6 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
-import jakarta.inject.Inject;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
