@@ -144,16 +144,10 @@ public final class LiveConsumers {
         });
     }
 
-    // Applies the event a doorbell names under one of the service's delivery permits; null leaves it unsettled.
+    // Applies the event a doorbell names (each try under one of the service's delivery permits); null leaves it unsettled.
     private QueueConsumer.Settlement apply(EventRef ref, String category) {
         try {
-            deliveries.acquire();
-        } catch (InterruptedException stopping) {
-            Thread.currentThread().interrupt();
-            return null; // left unacknowledged: redelivered
-        }
-        try {
-            Delivery delivery = pipeline.ring(ref, category);
+            Delivery delivery = pipeline.ring(ref, category, deliveries);
             if (delivery == Delivery.UNMATCHED) {
                 listener.unmatched(ref);
                 unmatched.note(ref);
@@ -167,8 +161,6 @@ public final class LiveConsumers {
             LOG.errorf(bug, "subscriber %s: delivery of %s failed; acknowledged, catch-up applies the event from the store",
                     subscription.name(), ref);
             return QueueConsumer.Settlement.ACK;
-        } finally {
-            deliveries.release();
         }
     }
 

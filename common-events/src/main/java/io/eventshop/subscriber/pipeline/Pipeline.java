@@ -18,6 +18,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Semaphore;
+import java.util.function.Supplier;
 import java.util.UUID;
 import java.util.function.Supplier;
 
@@ -41,6 +43,7 @@ public final class Pipeline {
     }
 
     private static final Duration TRANSACTION_TIMEOUT = Duration.ofMinutes(5);
+    private static final Semaphore UNBOUNDED = new Semaphore(Integer.MAX_VALUE);
 
     private final Subscription subscription;
     private final EventStore store;
@@ -66,12 +69,12 @@ public final class Pipeline {
      * A doorbell that came on the queue of {@code category}: applies the store's copy of the event it names, if the
      * store holds it there and the category is live for this subscriber (not still replaying).
      */
-    public Delivery ring(EventRef ref, String category) {
+    public Delivery ring(EventRef ref, String category, Semaphore permits) {
         RetryPolicy.Tries tries = new RetryPolicy.Tries();
         Set<UUID> carried = new HashSet<>();
         while (worker.running()) {
             try {
-                ApplyTransaction.Rung rung = await(transaction.ring(ref, category));
+                ApplyTransaction.Rung rung = underPermit(permits, () -> await(transaction.ring(ref, category)));
                 listener.rung(rung.delivery(), rung.applied(), rung.event());
                 return rung.delivery();
             } catch (RuntimeException failure) {
@@ -192,7 +195,8 @@ public final class Pipeline {
         Optional<StoredEvent> head = retrying(() -> store.streamVersion(stream)
                 .chain(version -> version == 0 ? Uni.createFrom().item(Optional.<StoredEvent>empty())
                         : store.inTransaction(tx -> store.readStream(tx, stream, version, version)).map(found -> found.stream().findFirst())));
-        return head.map(event -> ring(new EventRef(event.eventId(), stream, event.streamVersion()), stream.category()))
+        // On the subscriber's own thread, one stream at a time: not one of the live deliveries the permits bound.
+        return head.map(event -> ring(new EventRef(event.eventId(), stream, event.streamVersion()), stream.category(), UNBOUNDED))
                 .orElse(Delivery.DUPLICATE);
     }
 
@@ -280,6 +284,22 @@ public final class Pipeline {
             }
         }
         return null;
+    }
+
+    // A permit is held for a transaction, not for the back-off between tries: a delivery waiting to try again must
+    // not keep others (perhaps the one it waits for) from their connection.
+    private <T> T underPermit(Semaphore permits, Supplier<T> attempt) {
+        try {
+            permits.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoppedException(subscription.name());
+        }
+        try {
+            return attempt.get();
+        } finally {
+            permits.release();
+        }
     }
 
     private void retry(RuntimeException failure, RetryPolicy.Decision decision, RetryPolicy.Tries tries) {
