@@ -97,6 +97,23 @@ public final class Worker {
         }
     }
 
+    /**
+     * Runs {@code round} now and then every {@code interval} (or at a {@link #wake()}) until stopped; a round that
+     * fails is handed to {@code failed} and the next one comes at the next interval.
+     */
+    public void startEvery(Duration interval, Runnable round, Consumer<RuntimeException> failed) {
+        start(worker -> {
+            while (running()) {
+                try {
+                    round.run();
+                } catch (RuntimeException e) {
+                    failed.accept(e);
+                }
+                awaitWake(interval);
+            }
+        });
+    }
+
     /** Marks the worker stopped without waiting: for a loop that decides to end itself. */
     public void stopSelf() {
         running = false;

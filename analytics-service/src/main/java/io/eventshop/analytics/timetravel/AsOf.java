@@ -10,7 +10,7 @@ import java.time.format.DateTimeParseException;
 import java.util.List;
 
 /**
- * The moment a question is asked about (DESIGN.md, Edges and Hard cases): now; an RFC 3339 time, which
+ * The moment a question is asked about: now; an RFC 3339 time, which
  * is business time (what had happened by then, by the events' {@code occurred_at}); or a store position
  * {@code position:<tx>:<pos>}, which is what the store held then (the events at or before it in the
  * store's order). Views keep every fact with both, so any moment is a filter, not a replay.

@@ -44,29 +44,23 @@ public class IdempotencyKeyPurge {
     }
 
     void onStart(@Observes StartupEvent start) {
-        worker.start(w -> run());
+        worker.startEvery(interval, this::purge,
+                e -> LOG.warnf("purging expired Idempotency-Keys failed (%s); trying again in %s", e.getMessage(), interval));
     }
 
     void onStop(@Observes ShutdownEvent stop) {
         worker.stop(Duration.ofSeconds(5));
     }
 
-    private void run() {
-        while (worker.running()) {
-            try {
-                long purged = 0;
-                int batch;
-                do {
-                    batch = purgeBatch().await().atMost(Duration.ofMinutes(1));
-                    purged += batch;
-                } while (batch == BATCH && worker.running());
-                if (purged > 0) {
-                    LOG.infof("purged %,d Idempotency-Key(s) older than %s", purged, ttl);
-                }
-            } catch (RuntimeException e) {
-                LOG.warnf("purging expired Idempotency-Keys failed (%s); trying again in %s", e.getMessage(), interval);
-            }
-            worker.awaitWake(interval);
+    private void purge() {
+        long purged = 0;
+        int batch;
+        do {
+            batch = purgeBatch().await().atMost(Duration.ofMinutes(1));
+            purged += batch;
+        } while (batch == BATCH && worker.running());
+        if (purged > 0) {
+            LOG.infof("purged %,d Idempotency-Key(s) older than %s", purged, ttl);
         }
     }
 

@@ -63,30 +63,24 @@ public class ReservationDeadline {
     }
 
     void onStart(@Observes StartupEvent start) {
-        worker.start(w -> run());
+        worker.startEvery(interval, this::sweep, e -> LOG.warnf("looking for orders past their reservation deadline failed (%s);"
+                + " trying again in %s", e.getMessage(), interval));
     }
 
     void onStop(@Observes ShutdownEvent stop) {
         worker.stop(Duration.ofSeconds(5));
     }
 
-    private void run() {
-        while (worker.running()) {
-            try {
-                Instant now = clock.instant();
-                Page page = new Page(List.of(), null, null, 0);
-                int rejected = 0;
-                do {
-                    page = overdue(now, page).await().atMost(Duration.ofMinutes(1));
-                    rejected += page.rejected();
-                } while (page.orders().size() == PAGE && worker.running());
-                if (rejected > 0) {
-                    LOG.infof("rejected %d order(s) not reserved within %s (RESERVATION_TIMEOUT)", rejected, deadline);
-                }
-            } catch (RuntimeException e) {
-                LOG.warnf("looking for orders past their reservation deadline failed (%s); trying again in %s", e.getMessage(), interval);
-            }
-            worker.awaitWake(interval);
+    private void sweep() {
+        Instant now = clock.instant();
+        Page page = new Page(List.of(), null, null, 0);
+        int rejected = 0;
+        do {
+            page = overdue(now, page).await().atMost(Duration.ofMinutes(1));
+            rejected += page.rejected();
+        } while (page.orders().size() == PAGE && worker.running());
+        if (rejected > 0) {
+            LOG.infof("rejected %d order(s) not reserved within %s (RESERVATION_TIMEOUT)", rejected, deadline);
         }
     }
 
