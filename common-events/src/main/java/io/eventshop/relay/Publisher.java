@@ -7,12 +7,16 @@ import com.rabbitmq.client.ConfirmListener;
 import com.rabbitmq.client.Connection;
 import io.eventshop.broker.BrokerConnectionSource;
 import io.eventshop.store.StoredEvent;
+import io.eventshop.tracing.EventSpans;
+import io.eventshop.tracing.Traceparents;
+import io.opentelemetry.api.trace.Span;
 import io.eventshop.wire.CloudEventCodec;
 import io.eventshop.wire.Exchanges;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Date;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
@@ -30,6 +34,7 @@ final class Publisher implements AutoCloseable {
     private final String exchange;
     private final Duration confirmTimeout;
     private final BiConsumer<StoredEvent, RuntimeException> unpublishable;
+    private final EventSpans spans;
     private Channel channel;
     private Confirms confirms;
     // Resource alarms (memory, disk) make the broker block publishing connections: a publish then waits
@@ -41,11 +46,21 @@ final class Publisher implements AutoCloseable {
     /** @param unpublishable told of each stored event that cannot be encoded as a message (it is passed over) */
     Publisher(BrokerConnectionSource connection, String category, Duration confirmTimeout,
             BiConsumer<StoredEvent, RuntimeException> unpublishable) {
+        this(connection, category, confirmTimeout, unpublishable, EventSpans.NONE);
+    }
+
+    /** As above, each publish a span restored from the event's stored trace context. */
+    Publisher(BrokerConnectionSource connection, String category, Duration confirmTimeout,
+            BiConsumer<StoredEvent, RuntimeException> unpublishable, EventSpans spans) {
+        this.spans = spans;
         this.connection = connection;
         this.exchange = exchangeFor(category);
         this.confirmTimeout = confirmTimeout;
         this.unpublishable = unpublishable;
     }
+
+    /** The W3C trace context header of each message: the publish span's. */
+    static final String TRACEPARENT = "traceparent";
 
     static String exchangeFor(String category) {
         return Exchanges.forCategory(category);
@@ -74,7 +89,16 @@ final class Publisher implements AutoCloseable {
                 unpublishable.accept(event, unencodable);
                 continue;
             }
+            // The publish is a child of the span that appended the event; its context rides in the W3C header too, for
+            // tools that follow AMQP headers. Ended at once: the confirm is the batch's, timed by the relay's metrics.
+            Span span = spans.publish(exchange, event.event());
+            String traceparent = Traceparents.of(span.getSpanContext());
+            span.end();
+            if (traceparent == null) {
+                traceparent = event.metadata().traceparent();
+            }
             AMQP.BasicProperties properties = new AMQP.BasicProperties.Builder()
+                    .headers(traceparent == null ? null : Map.of(TRACEPARENT, traceparent))
                     .contentType(CloudEventCodec.CONTENT_TYPE)
                     .deliveryMode(2) // persistent: survives a broker restart once confirmed
                     .messageId(event.eventId().toString())

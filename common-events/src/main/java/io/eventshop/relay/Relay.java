@@ -4,6 +4,7 @@ import io.eventshop.broker.BrokerConnectionSource;
 import io.eventshop.store.Checkpoint;
 import io.eventshop.store.EventStore;
 import io.eventshop.store.StoredEvent;
+import io.eventshop.tracing.EventSpans;
 import io.eventshop.worker.Worker;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.mutiny.core.Vertx;
@@ -60,6 +61,12 @@ public final class Relay implements AutoCloseable {
      */
     public static Relay create(String category, EventStore store, Vertx vertx, PgConnectOptions database,
             BrokerConnectionSource broker, RelayOptions options, MeterRegistry registry) {
+        return create(category, store, vertx, database, broker, options, registry, EventSpans.NONE);
+    }
+
+    /** As above, each publish a span restored from the event's stored trace context ({@link EventSpans}). */
+    public static Relay create(String category, EventStore store, Vertx vertx, PgConnectOptions database,
+            BrokerConnectionSource broker, RelayOptions options, MeterRegistry registry, EventSpans spans) {
         RelayMetrics metrics = new RelayMetrics(registry);
         return new Relay(category, store, new RelayLeadership(vertx, database, category, options.confirmTimeout()),
                 new Publisher(broker, category, options.confirmTimeout(), (event, failure) -> {
@@ -67,7 +74,7 @@ public final class Relay implements AutoCloseable {
                     LOG.errorf("relay for category %s cannot encode %s version %d (%s) as a message, so it publishes no doorbell for it;"
                             + " subscribers apply it from the store by catch-up: %s", category, event.streamId(), event.streamVersion(),
                             event.eventId(), failure.getMessage());
-                }), options, metrics);
+                }, spans), options, metrics);
     }
 
     Relay(String category, EventStore store, RelayLeadership leadership, Publisher publisher, RelayOptions options,

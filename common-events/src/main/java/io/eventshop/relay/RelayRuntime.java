@@ -2,6 +2,7 @@ package io.eventshop.relay;
 
 import io.eventshop.broker.BrokerConnection;
 import io.eventshop.store.EventStore;
+import io.eventshop.tracing.EventSpans;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -34,6 +35,8 @@ public class RelayRuntime {
     Vertx vertx;
     @Inject
     MeterRegistry registry;
+    @Inject
+    EventSpans spans;
     @ConfigProperty(name = "quarkus.datasource.reactive.url")
     String databaseUrl;
     @ConfigProperty(name = "quarkus.datasource.username")
@@ -53,7 +56,7 @@ public class RelayRuntime {
                 .setUser(databaseUser);
         databasePassword.ifPresent(database::setPassword);
         for (String category : categories) {
-            Relay relay = Relay.create(category, store, vertx, database, broker, config.options(), registry);
+            Relay relay = Relay.create(category, store, vertx, database, broker, config.options(), registry, spans);
             relays.put(category, relay);
             relay.start();
         }

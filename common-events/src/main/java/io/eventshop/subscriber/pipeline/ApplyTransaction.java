@@ -12,6 +12,13 @@ import io.eventshop.subscriber.deadletter.DeadLetters;
 import io.eventshop.subscriber.state.Checkpoints;
 import io.eventshop.subscriber.state.StreamRow;
 import io.eventshop.subscriber.state.StreamStates;
+import io.eventshop.tracing.EventSpans;
+import io.eventshop.tracing.Traceparents;
+import io.eventshop.events.EventMetadata;
+import org.jboss.logging.MDC;
+import java.util.Objects;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
 import io.eventshop.wire.EventRef;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -42,9 +49,18 @@ final class ApplyTransaction {
     private final Checkpoints checkpoints;
     private final DeadLetters deadLetters;
     private final Duration handlerTimeout;
+    private final EventSpans spans;
+    private static final String CORRELATION_ID = "correlationId";
+    private static final String TRACE_ID = "traceId";
 
     ApplyTransaction(EventStore store, Subscription subscription, StreamStates streams, Checkpoints checkpoints, DeadLetters deadLetters,
             Duration handlerTimeout) {
+        this(store, subscription, streams, checkpoints, deadLetters, handlerTimeout, EventSpans.NONE);
+    }
+
+    ApplyTransaction(EventStore store, Subscription subscription, StreamStates streams, Checkpoints checkpoints, DeadLetters deadLetters,
+            Duration handlerTimeout, EventSpans spans) {
+        this.spans = spans;
         this.store = store;
         this.subscription = subscription;
         this.streams = streams;
@@ -183,21 +199,57 @@ final class ApplyTransaction {
                 }
             }
             Applied applied = new Applied(events.size() - skipped, events.size() - plan.incoming(), plan.duplicates(), plan.parked(), skipped);
-            if (!single) {
+            if (!single && envelopes.isEmpty()) {
                 return handle(tx, envelopes).replaceWith(applied);
             }
-            // One by one, each after the previous one's handler finished, so a failure names its event.
+            if (!single) {
+                // One transaction, one span: linked to each event's context, as a span has one parent. The handlers see
+                // each event's own context, so what they append stays in the trace of its cause.
+                Span span = spans.applyPage(subscription.name(), envelopes.stream().map(Envelope::recorded).toList());
+                return traced(span, handle(tx, envelopes)).replaceWith(applied);
+            }
+            // One by one, each after the previous one's handler finished, so a failure names its event. Each its own
+            // span, a child of the event's context; the handler sees it as the event's, so what it appends is a child too.
             return Multi.createFrom().range(0, envelopes.size())
-                    .onItem().transformToUniAndConcatenate(i -> handle(tx, List.of(envelopes.get(i)))
-                            .onFailure().transform(failure -> new EventFailedException(handled.get(i), failure)))
+                    .onItem().transformToUniAndConcatenate(i -> {
+                        Envelope<DomainEvent> envelope = envelopes.get(i);
+                        Span span = spans.apply(subscription.name(), envelope.recorded());
+                        Envelope<DomainEvent> within = new Envelope<>(EventSpans.within(span, envelope.recorded()), envelope.payload(),
+                                envelope.position());
+                        return traced(span, handle(tx, List.of(within)))
+                                .onFailure().transform(failure -> new EventFailedException(handled.get(i), failure));
+                    })
                     .collect().last().replaceWith(applied);
         });
+    }
+
+    private static Uni<Void> traced(Span span, Uni<Void> work) {
+        return work.onItemOrFailure().invoke((done, failure) -> {
+            if (failure != null) {
+                span.setStatus(StatusCode.ERROR, failure.getClass().getSimpleName());
+            }
+            span.end();
+        }).onCancellation().invoke(span::end);
     }
 
     // Deferred: a handler that throws instead of returning a failed Uni fails the same way. Bounded: one that never
     // completes fails after the handler timeout (a contention failure: tried again, a bounded number of times).
     private Uni<Void> handle(StoreTransaction tx, List<Envelope<DomainEvent>> envelopes) {
-        return Uni.createFrom().deferred(() -> subscription.handleAll(tx, envelopes))
+        return Uni.createFrom().deferred(() -> {
+                    if (envelopes.size() != 1) {
+                        return subscription.handleAll(tx, envelopes);
+                    }
+                    // What the handler logs while it runs names the flow and the trace (JSON logs in prod carry the MDC).
+                    EventMetadata metadata = envelopes.getFirst().metadata();
+                    MDC.put(CORRELATION_ID, metadata.correlationId() == null ? "" : metadata.correlationId());
+                    MDC.put(TRACE_ID, Objects.requireNonNullElse(Traceparents.traceId(metadata.traceparent()), ""));
+                    try {
+                        return subscription.handleAll(tx, envelopes);
+                    } finally {
+                        MDC.remove(CORRELATION_ID);
+                        MDC.remove(TRACE_ID);
+                    }
+                })
                 .ifNoItem().after(handlerTimeout).failWith(() -> new TimeoutException(
                         "the handler did not finish within " + handlerTimeout));
     }

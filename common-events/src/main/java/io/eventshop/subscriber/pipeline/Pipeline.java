@@ -8,6 +8,7 @@ import io.eventshop.subscriber.Subscription;
 import io.eventshop.subscriber.deadletter.DeadLetters;
 import io.eventshop.subscriber.state.Checkpoints;
 import io.eventshop.subscriber.state.StreamStates;
+import io.eventshop.tracing.EventSpans;
 import io.eventshop.wire.CloudEventCodec;
 import io.eventshop.wire.EventRef;
 import io.eventshop.worker.Worker;
@@ -55,10 +56,10 @@ public final class Pipeline {
 
     /** @param handlerTimeout the longest a handler may take for an event or a page before the try counts as failed */
     public Pipeline(Subscription subscription, EventStore store, StreamStates streams, Checkpoints checkpoints, DeadLetters deadLetters,
-            RetryPolicy policy, Duration handlerTimeout, PipelineListener listener, Worker worker) {
+            RetryPolicy policy, Duration handlerTimeout, PipelineListener listener, Worker worker, EventSpans spans) {
         this.subscription = subscription;
         this.store = store;
-        this.transaction = new ApplyTransaction(store, subscription, streams, checkpoints, deadLetters, handlerTimeout);
+        this.transaction = new ApplyTransaction(store, subscription, streams, checkpoints, deadLetters, handlerTimeout, spans);
         this.deadLetters = deadLetters;
         this.policy = policy;
         this.listener = listener;

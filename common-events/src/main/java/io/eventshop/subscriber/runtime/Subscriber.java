@@ -4,6 +4,7 @@ import io.eventshop.broker.BrokerConnectionSource;
 import io.eventshop.events.StreamId;
 import io.eventshop.store.Checkpoint;
 import io.eventshop.store.EventStore;
+import io.eventshop.tracing.EventSpans;
 import io.eventshop.store.StoreTransaction;
 import io.eventshop.subscriber.Subscription;
 import io.eventshop.subscriber.catchup.CatchUp;
@@ -91,6 +92,12 @@ public final class Subscriber implements AutoCloseable {
     /** As above, with {@code deliveries} bounding the live deliveries applied at once, shared with other subscribers. */
     public Subscriber(Subscription subscription, Subscription.Start start, EventStore store, BrokerConnectionSource broker,
             SubscriberOptions options, MeterRegistry registry, Semaphore deliveries) {
+        this(subscription, start, store, broker, options, registry, deliveries, EventSpans.NONE);
+    }
+
+    /** As above, each apply a span restored from the stored trace context of what it applies ({@link EventSpans}). */
+    public Subscriber(Subscription subscription, Subscription.Start start, EventStore store, BrokerConnectionSource broker,
+            SubscriberOptions options, MeterRegistry registry, Semaphore deliveries, EventSpans spans) {
         this.subscription = subscription;
         this.start = subscription.kind() == Subscription.Kind.VIEW ? Subscription.Start.BEGINNING : start;
         this.store = store;
@@ -102,7 +109,7 @@ public final class Subscriber implements AutoCloseable {
         this.metrics = new SubscriberMetrics(registry, subscription.name(), error -> lastError = error);
         this.worker = new Worker("eventshop-subscriber-" + subscription.name());
         this.pipeline = new Pipeline(subscription, store, streams, checkpoints, deadLetters, options.retryPolicy(), options.handlerTimeout(),
-                metrics, worker);
+                metrics, worker, spans);
         this.live = new LiveConsumers(subscription, options.queueType(), options.prefetch(), options.queueMaxLength(), deliveries,
                 pipeline, deadLetters, metrics);
         this.catchUp = new CatchUp(subscription, store, checkpoints, pipeline, options.pageSize(), worker);

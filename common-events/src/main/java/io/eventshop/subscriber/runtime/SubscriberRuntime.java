@@ -3,6 +3,7 @@ package io.eventshop.subscriber.runtime;
 import io.eventshop.broker.BrokerConnection;
 import io.eventshop.store.Checkpoint;
 import io.eventshop.store.EventStore;
+import io.eventshop.tracing.EventSpans;
 import io.eventshop.store.StoreTransaction;
 import io.eventshop.subscriber.Subscription;
 import io.eventshop.subscriber.deadletter.DeadLetter;
@@ -57,6 +58,8 @@ public class SubscriberRuntime {
     BrokerConnection broker;
     @Inject
     MeterRegistry registry;
+    @Inject
+    EventSpans spans;
 
     private final Map<String, Subscriber> subscribers = new LinkedHashMap<>();
     private StreamStates streams;
@@ -108,7 +111,7 @@ public class SubscriberRuntime {
             throw new IllegalStateException("two subscriptions are named " + subscription.name() + "; names must be unique");
         }
         Subscription.Start start = config.start().getOrDefault(subscription.name(), Subscription.Start.HEAD);
-        Subscriber subscriber = new Subscriber(subscription, start, store, broker, config.options(), registry, deliveries);
+        Subscriber subscriber = new Subscriber(subscription, start, store, broker, config.options(), registry, deliveries, spans);
         subscribers.put(subscription.name(), subscriber);
         subscriber.start();
         return subscriber;

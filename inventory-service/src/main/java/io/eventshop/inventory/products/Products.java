@@ -7,6 +7,7 @@ import io.eventshop.events.product.ProductAdded;
 import io.eventshop.events.product.ProductEvent;
 import io.eventshop.events.product.ProductPriceChanged;
 import io.eventshop.events.product.StockReplenished;
+import io.eventshop.tracing.RequestOrigin;
 import io.eventshop.store.EventStore;
 import io.eventshop.store.ExpectedVersion;
 import io.eventshop.store.StoreTransaction;
@@ -53,11 +54,12 @@ public class Products {
     /** @return empty when the sku exists already */
     public Uni<Optional<ProductView>> add(String sku, String name, Money price, int initialStock, String actor) {
         ProductAdded added = new ProductAdded(sku, name, price, initialStock);
+        RequestOrigin origin = RequestOrigin.current(); // on the request's context, before the first asynchronous step
         return store.inTransaction(tx -> tx.connection().preparedQuery(INSERT)
                 .execute(Tuple.of(sku, name, price.amount(), price.currency(), initialStock))
                 .chain(inserted -> inserted.rowCount() == 0
                         ? Uni.createFrom().item(Optional.<ProductView>empty())
-                        : append(tx, added, ExpectedVersion.NO_STREAM, actor)
+                        : append(tx, added, ExpectedVersion.NO_STREAM, origin, actor)
                                 .replaceWith(Optional.of(new ProductView(sku, name, price, initialStock, 0, initialStock)))));
     }
 
@@ -92,6 +94,7 @@ public class Products {
     }
 
     private Uni<Optional<ProductView>> change(String sku, String actor, Update update, ProductEvent event) {
+        RequestOrigin origin = RequestOrigin.current();
         return store.inTransaction(tx -> read(tx, sku).chain(found -> {
             if (found.isEmpty()) {
                 return Uni.createFrom().item(Optional.<ProductView>empty());
@@ -101,14 +104,15 @@ public class Products {
                 if (updated.rowCount() == 0) {
                     return Uni.createFrom().failure(new ConcurrentChangeException(sku));
                 }
-                return append(tx, event, ExpectedVersion.exactly(current.version()), actor)
+                return append(tx, event, ExpectedVersion.exactly(current.version()), origin, actor)
                         .chain(() -> read(tx, sku)).map(after -> after.map(Snapshot::view));
             });
         }));
     }
 
-    private Uni<Void> append(StoreTransaction tx, ProductEvent event, ExpectedVersion expected, String actor) {
-        EventMetadata metadata = EventMetadata.startingFlow(SOURCE, UUID.randomUUID(), actor);
+    // Each product change is a flow of its own, started by the request.
+    private Uni<Void> append(StoreTransaction tx, ProductEvent event, ExpectedVersion expected, RequestOrigin origin, String actor) {
+        EventMetadata metadata = origin.startingFlow(SOURCE, UUID.randomUUID(), actor);
         return store.append(tx, event.streamId(), expected, List.of(EventCodec.encode(event, metadata, Instant.now()))).replaceWithVoid();
     }
 

@@ -1,6 +1,6 @@
 package io.eventshop.order.orders;
 
-import io.eventshop.events.EventMetadata;
+import io.eventshop.tracing.RequestOrigin;
 import io.eventshop.events.order.OrderCancelled;
 import io.eventshop.problem.ProblemException;
 import io.eventshop.store.EventStore;
@@ -30,11 +30,12 @@ public class OrderCancelling {
      *         cancelled already
      */
     public Uni<Void> cancel(UUID orderId, OrderCancelled.CancelledBy by, String actor, Predicate<Order> visible) {
+        RequestOrigin origin = RequestOrigin.current(); // on the request's context, before the first asynchronous step
         return store.inTransaction(tx -> streams.load(tx, orderId).chain(found -> {
                     Order order = found.filter(visible).orElseThrow(() -> ProblemException.notFound("no order " + orderId));
                     OrderCancelled cancelled = OrderDecisions.cancel(order, by);
                     return streams.record(tx, order, cancelled, Order.Status.CANCELLED,
-                            new EventMetadata(orderId.toString(), null, OrderStreams.SOURCE, null, actor));
+                            origin.within(orderId.toString(), OrderStreams.SOURCE, actor));
                 }))
                 .onFailure(StreamVersionConflictException.class).retry().atMost(3);
     }

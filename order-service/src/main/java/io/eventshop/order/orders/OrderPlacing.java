@@ -1,6 +1,6 @@
 package io.eventshop.order.orders;
 
-import io.eventshop.events.EventMetadata;
+import io.eventshop.tracing.RequestOrigin;
 import io.eventshop.events.Money;
 import io.eventshop.events.codec.EventCodec;
 import io.eventshop.events.order.OrderLine;
@@ -81,6 +81,11 @@ public class OrderPlacing {
     }
 
     public Uni<Placement> place(String shopperId, String idempotencyKey, String requestHash, List<Requested> lines) {
+        // Read on the request's context, before the first asynchronous step: the order's flow starts with this request.
+        return place(shopperId, idempotencyKey, requestHash, lines, RequestOrigin.current());
+    }
+
+    private Uni<Placement> place(String shopperId, String idempotencyKey, String requestHash, List<Requested> lines, RequestOrigin origin) {
         UUID orderId = UUID.randomUUID();
         Instant now = clock.instant();
         OffsetDateTime expiredAt = OffsetDateTime.ofInstant(now.minus(keyTtl), ZoneOffset.UTC);
@@ -101,14 +106,14 @@ public class OrderPlacing {
                                         // a concurrent request with the same key won: answer as it did
                                         ? Uni.createFrom().failure(new KeyRaceException())
                                         : store.append(tx, placed.streamId(), ExpectedVersion.NO_STREAM, List.of(EventCodec.encode(placed,
-                                                        EventMetadata.startingFlow(OrderStreams.SOURCE, orderId, shopperId), now)))
+                                                        origin.startingFlow(OrderStreams.SOURCE, orderId, shopperId), now)))
                                                 .chain(() -> tx.connection().preparedQuery(INDEX).execute(Tuple.of(orderId, shopperId,
                                                         total.amount(), total.currency(), OffsetDateTime.ofInstant(now, ZoneOffset.UTC))))
                                                 .invoke(() -> tx.afterCommit(metrics::placed))
                                                 .replaceWith(new Placed(orderId, false)));
                     });
                 }))
-                .onFailure(KeyRaceException.class).recoverWithUni(() -> place(shopperId, idempotencyKey, requestHash, lines));
+                .onFailure(KeyRaceException.class).recoverWithUni(() -> place(shopperId, idempotencyKey, requestHash, lines, origin));
     }
 
     private static Placement earlier(Row key, String requestHash) {

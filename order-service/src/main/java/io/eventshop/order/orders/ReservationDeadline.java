@@ -1,9 +1,9 @@
 package io.eventshop.order.orders;
 
-import io.eventshop.events.EventMetadata;
 import io.eventshop.events.order.OrderEvent;
 import io.eventshop.events.order.OrderRejected;
 import io.eventshop.events.reservation.LineRejection;
+import io.eventshop.tracing.RequestOrigin;
 import io.eventshop.store.EventStore;
 import io.eventshop.store.StreamVersionConflictException;
 import io.eventshop.worker.Worker;
@@ -109,6 +109,8 @@ public class ReservationDeadline {
     // When inventory has decided but the saga is behind (its subscriber lagging), that decision is applied here
     // rather than overruled: a deadline is for reservations that never come, not for slow ones.
     private Uni<Integer> decide(UUID orderId, Instant now) {
+        // No request causes it: the sweep's own id (fresh per order) is its cause, and no trace it could join.
+        RequestOrigin sweep = RequestOrigin.current();
         return store.inTransaction(tx -> streams.load(tx, orderId).chain(found -> {
                     if (found.isEmpty()) {
                         return Uni.createFrom().item(0);
@@ -118,7 +120,7 @@ public class ReservationDeadline {
                         Optional<OrderEvent> decision = outcome.isPresent() ? OrderDecisions.onReservation(order, outcome.get())
                                 : OrderDecisions.onDeadline(order, now, deadline).map(OrderEvent.class::cast);
                         return decision.map(event -> streams.record(tx, order, event, OrderSaga.statusAfter(event),
-                                        new EventMetadata(orderId.toString(), null, OrderStreams.SOURCE, null, null))
+                                        sweep.within(orderId.toString(), OrderStreams.SOURCE, null))
                                 .replaceWith(event instanceof OrderRejected rejected && isTimeout(rejected) ? 1 : 0))
                                 .orElseGet(() -> Uni.createFrom().item(0));
                     });
