@@ -30,6 +30,9 @@ class ProductionProfileTest {
         assertThat(Files.readString(log)).contains("refusing to start with production settings that are not safe",
                 "quarkus.datasource.password is empty", "eventshop.db.migrator.password is set",
                 "rabbitmq.password is a well-known default", "mp.jwt.verify.publickey.location is not set");
+        // The prod profile logs JSON, one object a line, for a log pipeline to index (trace and correlation ids in its MDC).
+        assertThat(Files.readAllLines(log)).filteredOn(line -> line.contains("refusing to start with production settings"))
+                .isNotEmpty().allMatch(line -> line.startsWith("{") && line.endsWith("}") && line.contains("\"message\":"));
     }
 
     @Test

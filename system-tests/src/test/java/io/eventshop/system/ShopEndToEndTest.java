@@ -275,6 +275,105 @@ class ShopEndToEndTest {
         assertThat(wrong).isEmpty();
     }
 
+    @Test
+    void one_order_is_one_trace_and_one_causation_chain_in_the_store_on_the_wire_and_in_its_flow_even_when_catch_up_delivers()
+            throws Exception {
+        String sku = "TRACE-" + UUID.randomUUID().toString().substring(0, 8).toUpperCase();
+        admin(shop.url("inventory-service")).body("{\"sku\":\"%s\",\"name\":\"T\",\"price\":{\"amount\":100,\"currency\":\"EUR\"},\"initialStock\":10}"
+                .formatted(sku)).post("/products").then().statusCode(201);
+        await().atMost(Duration.ofSeconds(30)).until(() -> shopper("dave").get(shop.url("order-service") + "/products")
+                .jsonPath().getList("sku", String.class).contains(sku));
+        try (WireTap wire = new WireTap(RunningShop.VHOST, List.of("order", "reservation"))) {
+            // Live: every hop by doorbell.
+            TracedOrder live = placeTraced(sku);
+            assertFlow(live, wire);
+
+            // The doorbells to inventory are lost (its queue no longer bound): catch-up reads the store, and the trace holds.
+            wire.unbind("inventory.reservations.order", "order");
+            try {
+                TracedOrder caughtUp = placeTraced(sku);
+                assertFlow(caughtUp, wire);
+            } finally {
+                wire.bind("inventory.reservations.order", "order");
+            }
+        }
+        // Export is off by default: Quarkus' exporter never tried its default collector address (it logs each failed batch).
+        for (String service : RunningShop.SERVICES) {
+            assertThat(Files.readString(Path.of("target", "e2e-" + service + ".log"))).as(service).doesNotContain("Failed to export");
+        }
+    }
+
+    @Test
+    void the_flow_endpoint_refuses_a_malformed_id_and_answers_404_for_an_unknown_one() {
+        admin(shop.url("order-service")).get("/admin/flows/not-a-uuid").then().statusCode(400)
+                .contentType("application/problem+json").body("errors[0].field", equalTo("path.correlationId"));
+        admin(shop.url("order-service")).get("/admin/flows/" + UUID.randomUUID()).then().statusCode(404)
+                .contentType("application/problem+json");
+        shopper("alice").get(shop.url("order-service") + "/admin/flows/" + UUID.randomUUID()).then().statusCode(403);
+        shopper("alice").header("X-Request-Id", "bad id\u0001").get(shop.url("order-service") + "/orders").then().statusCode(400)
+                .contentType("application/problem+json");
+    }
+
+    private record TracedOrder(String orderId, String requestId, String traceId, String callerSpanId) {
+    }
+
+    // Places an order as a traced client would: its own trace context and request id.
+    private static TracedOrder placeTraced(String sku) {
+        String traceId = UUID.randomUUID().toString().replace("-", "");
+        String spanId = traceId.substring(0, 16);
+        String requestId = "req-" + UUID.randomUUID();
+        var response = shopper("dave").header("Idempotency-Key", UUID.randomUUID().toString())
+                .header("traceparent", "00-" + traceId + "-" + spanId + "-01").header("X-Request-Id", requestId)
+                .body("{\"lines\":[{\"sku\":\"%s\",\"quantity\":1}]}".formatted(sku))
+                .post(shop.url("order-service") + "/orders").then().statusCode(202).header("X-Request-Id", requestId).extract();
+        String orderId = response.jsonPath().getString("id");
+        awaitStatus("dave", orderId, "CONFIRMED");
+        return new TracedOrder(orderId, requestId, traceId, spanId);
+    }
+
+    // placed -> reserved -> confirmed: one correlation id, each caused by the one before (the first by the request), all in
+    // the caller's trace, each below a span of its own (the request's, inventory's apply, the saga's apply); the same on
+    // the wire, where each message's header is the relay's publish span, a child in the same trace.
+    private static void assertFlow(TracedOrder order, WireTap wire) throws Exception {
+        List<Map<String, String>> stored = new ArrayList<>();
+        try (var db = DriverManager.getConnection(LocalPostgres.jdbcUrl(RunningShop.DATABASE), LocalPostgres.USER, LocalPostgres.PASSWORD);
+                var query = db.prepareStatement("select event_id::text, type, metadata ->> 'causation_id', metadata ->> 'traceparent'"
+                        + " from event_store.events where metadata ->> 'correlation_id' = ? order by transaction_id, global_position")) {
+            query.setString(1, order.orderId());
+            try (var rows = query.executeQuery()) {
+                while (rows.next()) {
+                    stored.add(Map.of("id", rows.getString(1), "type", rows.getString(2), "causation", rows.getString(3),
+                            "traceparent", rows.getString(4)));
+                }
+            }
+        }
+        assertThat(stored).extracting(e -> e.get("type"))
+                .containsExactly("io.eventshop.order.placed", "io.eventshop.reservation.stock-reserved", "io.eventshop.order.confirmed");
+        assertThat(stored).extracting(e -> e.get("causation"))
+                .containsExactly(order.requestId(), stored.get(0).get("id"), stored.get(1).get("id"));
+        assertThat(stored).extracting(e -> e.get("traceparent").substring(3, 35)).containsOnly(order.traceId());
+        List<String> spans = stored.stream().map(e -> e.get("traceparent").substring(36, 52)).toList();
+        assertThat(spans).doesNotHaveDuplicates().doesNotContain(order.callerSpanId());
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(wire.of(order.orderId())).hasSize(3));
+        for (int i = 0; i < 3; i++) {
+            Map<String, String> event = stored.get(i);
+            WireTap.Message m = wire.of(order.orderId()).stream().filter(x -> x.id().equals(event.get("id"))).findFirst().orElseThrow();
+            assertThat(m.traceparent()).as("the CloudEvent carries the stored context").isEqualTo(event.get("traceparent"));
+            assertThat(m.causationId()).isEqualTo(event.get("causation"));
+            assertThat(m.header()).as("the publish span: same trace, a span of its own").startsWith("00-" + order.traceId() + "-")
+                    .isNotEqualTo(event.get("traceparent"));
+        }
+
+        var flow = admin(shop.url("order-service")).get("/admin/flows/" + order.orderId()).then().statusCode(200).extract().jsonPath();
+        assertThat(flow.getList("events.eventId", String.class)).containsExactlyElementsOf(stored.stream().map(e -> e.get("id")).toList());
+        assertThat(flow.getList("events.causationId", String.class)).containsExactly(order.requestId(), stored.get(0).get("id"),
+                stored.get(1).get("id"));
+        assertThat(flow.getString("events[1].subscribers.find { it.subscriber == 'order.saga' }.state")).isEqualTo("applied");
+        var inventory = admin(shop.url("inventory-service")).get("/admin/flows/" + order.orderId()).then().statusCode(200).extract().jsonPath();
+        assertThat(inventory.getString("events[0].subscribers.find { it.subscriber == 'inventory.reservations' }.state")).isEqualTo("applied");
+    }
+
     private static String place(String shopper, String sku, int quantity) {
         return shopper(shopper).header("Idempotency-Key", UUID.randomUUID().toString())
                 .body("{\"lines\":[{\"sku\":\"%s\",\"quantity\":%d}]}".formatted(sku, quantity))
