@@ -46,7 +46,7 @@ public class FlowsResource {
     /** The most events one answer lists; a flow is a handful, so more means something else shares the id. */
     static final int LIMIT = 1000;
 
-    // The flow through events_by_correlation (V11), already in store order; per event, one row per subscriber of
+    // The flow through events_by_correlation (V12), already in store order; per event, one row per subscriber of
     // its category, each state read by primary key or the open dead letters' unique index.
     private static final String FLOW = "with flow as (select e.transaction_id, e.global_position, e.event_id, e.stream_id,"
             + " e.stream_version, e.category, e.type, e.occurred_at, e.metadata ->> 'source' as source,"
