@@ -174,7 +174,7 @@ public final class Subscriber implements AutoCloseable {
                 boolean replayFinished = false;
                 for (Position position : positions.values()) {
                     if (position.replaying()) {
-                        replayFinished |= replay.run(position.category(), position.checkpoint());
+                        replayFinished |= replay.run(position);
                     } else {
                         catchUp.run(position.category(), position.checkpoint(), () -> openConsumers(replaying));
                     }
