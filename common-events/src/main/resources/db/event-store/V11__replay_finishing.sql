@@ -2,4 +2,6 @@
 -- millions of rows would hold back the horizon of every reader of the store for as long as it ran (25-55 s
 -- at 2.3 M streams). While a replay finishes, its checkpoint is frozen: no replica applies another replay
 -- page, so the rows already written stay exact, and a replica that takes over resumes the finish.
-alter table event_store.subscriber_checkpoints add column finishing boolean not null default false;
+-- Finishing is a phase of replaying: both end in one update.
+alter table event_store.subscriber_checkpoints add column finishing boolean not null default false,
+    add constraint subscriber_checkpoints_finishing_replays check (not finishing or replaying);

@@ -103,7 +103,7 @@ class ReplayFinishTest {
             history.addAll(sf.append(stream, SubscriberFixture.confirmations(1)));
         }
         long refused = refusals();
-        // Two more passes of the subscriber, each refused at the end of its replay, after those events.
+        // Two more passes of the subscriber, each refused again while it writes its rows, after those events.
         await().atMost(Duration.ofSeconds(10)).until(() -> refusals() >= refused + 2);
         assertThat(rows()).as("still stopped half-way").isEqualTo(ROWS_PER_TRANSACTION);
         dropTrigger(stop);
@@ -111,7 +111,7 @@ class ReplayFinishTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> sf.appliedCount() == 400);
         assertThat(sf.applied()).as("every version once, in order").isEqualTo(SubscriberFixture.expected(history));
         assertThat(sf.deadLetters()).isEmpty();
-        assertThat(live(subscriber)).isTrue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> live(subscriber));
     }
 
     private String trigger(String kind, String when, String function) {

@@ -157,7 +157,7 @@ final class ApplyTransaction {
     private Uni<Void> lockAt(StoreTransaction tx, String category, Checkpoint from, boolean replaying) {
         return checkpoints.lock(tx, subscription.name(), category).invoke(found -> {
             // A finishing replay's checkpoint is frozen: the stream rows it has written hold for that checkpoint only.
-            if (found.isEmpty() || found.get().replaying() != replaying || found.get().finishing()
+            if (found.isEmpty() || found.get().replaying() != replaying || replaying && found.get().finishing()
                     || !found.get().checkpoint().equals(from)) {
                 throw new PositionMovedException(subscription.name() + " in " + category + " is "
                         + found.map(ApplyTransaction::where).orElse("retired") + ", not at " + from + (replaying ? " (replaying)" : ""));
@@ -167,7 +167,7 @@ final class ApplyTransaction {
 
     private static String where(Position position) {
         return "at " + position.checkpoint()
-                + (position.finishing() ? " (finishing its replay)" : position.replaying() ? " (replaying)" : "");
+                + (!position.replaying() ? "" : position.finishing() ? " (finishing its replay)" : " (replaying)");
     }
 
     private Uni<Applied> execute(StoreTransaction tx, PagePlan plan, StreamState state, boolean single, Decoded decoded) {

@@ -7,6 +7,7 @@ import io.eventshop.store.Checkpoint;
  * is still replaying (a new view filling itself, no live consumer yet), whether that replay is finishing (it
  * reached the head and writes its stream rows; the checkpoint is frozen meanwhile), and how many events its
  * replay has read (a rebuild's progress, counted in each page's transaction so replicas taking turns add up).
+ * {@code finishing} is only ever true while {@code replaying} is.
  */
 public record Position(String category, Checkpoint checkpoint, boolean replaying, boolean finishing, long replayed) {
 }
