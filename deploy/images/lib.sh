@@ -13,7 +13,9 @@ export CONTAINERS_CONF="$IMAGES_DIR/containers.conf"
 # Image names as Quarkus makes them: eventshop/<artifactId>:<project version>.
 PROJECT_VERSION="$(sed -n 's:^  <version>\(.*\)</version>$:\1:p' "$ROOT/pom.xml" | head -n 1)"
 [[ -n "$PROJECT_VERSION" ]] || die "cannot read the project version from $ROOT/pom.xml"
-image_of() { printf 'eventshop/%s:%s' "$1" "$PROJECT_VERSION"; }
+# EVENTSHOP_IMAGE_TAG picks other images for the smoke test (say, ones made to show that it fails).
+IMAGE_TAG="${EVENTSHOP_IMAGE_TAG:-$PROJECT_VERSION}"
+image_of() { printf 'eventshop/%s:%s' "$1" "$IMAGE_TAG"; }
 
 # Inside a container every service listens on the Quarkus defaults (common-events'
 # microprofile-config.properties sets them in the image); the Kubernetes manifests use them too.
