@@ -1,7 +1,7 @@
 // Every PromQL expression of the dashboard and the alert rules, against a real Prometheus scraping the running
-// services: each must parse and return at least one series, so a panel or a rule on a metric that no service
-// exports fails. A rule's threshold (`expr > 60`) is asked as `expr > bool 60`, which returns the series whether
-// or not the alert would fire.
+// services. Each must parse; each metric it names must have series, and each label it matches on must exist on that
+// metric (its value need not: no 5xx yet is fine); and each dashboard query must return series (a panel that would
+// stay empty fails). Rules are not asked to return series as a whole: an alert that does not fire returns none.
 //   node live-prometheus.mjs <listen-port> <job>=<host:port>...   (Debian's prometheus binary on PATH)
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from "node:fs";
@@ -30,13 +30,29 @@ const query = async (expr) => {
 
 // Grafana's variables, as Grafana would expand them for a short range.
 const grafana = (expr) => expr.replaceAll("$__rate_interval", "1m").replaceAll("$__interval", "15s").replaceAll("$__range", "5m");
-const asked = (expr) => expr.replace(/(==|!=|>=|<=|>|<)\s*(-?[0-9.e+]+)\s*$/, "$1 bool $2");
+// The metric selectors of an expression: grouping clauses, ranges, offsets and strings removed, what is left that
+// is a name not followed by "(" (a function or aggregation) and not a keyword.
+const keywords = new Set(["and", "or", "unless", "bool", "by", "without", "on", "ignoring", "group_left", "group_right", "offset"]);
+const selectors = (expr) => {
+  const bare = expr
+    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, " ")
+    .replace(/\[[^\]]*\]/g, " ")
+    .replace(/\boffset\s+\w+/g, " ");
+  const found = [];
+  for (const match of bare.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(\{[^}]*\})?(\s*\()?/g)) {
+    const [, name, matchers, call] = match;
+    if (call || keywords.has(name) || /^[0-9]/.test(name)) continue;
+    const labels = [...(matchers ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)/g)].map((m) => m[1]);
+    found.push({ name, labels });
+  }
+  return found;
+};
 const dashboard = JSON.parse(readFileSync(join(root, "deploy/grafana/eventshop.json"), "utf8"));
 const panels = (dashboard.panels ?? []).flatMap((panel) => [panel, ...(panel.panels ?? [])]);
 const expressions = [
-  ...panels.flatMap((panel) => (panel.targets ?? []).map((target) => ({ from: `panel "${panel.title}"`, expr: grafana(target.expr) }))),
+  ...panels.flatMap((panel) => (panel.targets ?? []).map((target) => ({ from: `panel "${panel.title}"`, expr: grafana(target.expr), series: true }))),
   ...parse(readFileSync(join(root, "deploy/prometheus/eventshop-alerts.yml"), "utf8")).groups
-    .flatMap((group) => group.rules.map((rule) => ({ from: `alert ${rule.alert ?? rule.record}`, expr: asked(rule.expr) }))),
+    .flatMap((group) => group.rules.map((rule) => ({ from: `alert ${rule.alert ?? rule.record}`, expr: rule.expr, series: false }))),
 ];
 
 const failures = [];
@@ -51,10 +67,22 @@ try {
   }
   // rate() and increase() need two samples in their window.
   await sleep(3000);
-  for (const { from, expr } of expressions) {
+  for (const { from, expr, series } of expressions) {
     const answer = await query(expr);
-    if (answer.status !== "success") failures.push(`${from}: ${answer.error} in ${expr}`);
-    else if (answer.data.result.length === 0) failures.push(`${from}: no series for ${expr}`);
+    if (answer.status !== "success") {
+      failures.push(`${from}: ${answer.error} in ${expr}`);
+      continue;
+    }
+    if (series && answer.data.result.length === 0) failures.push(`${from}: no series for ${expr}`);
+    for (const { name, labels } of selectors(expr)) {
+      if ((await query(`count(${name})`)).data.result.length === 0) {
+        failures.push(`${from}: no service exports ${name}`);
+        continue;
+      }
+      for (const label of labels) {
+        if ((await query(`count(${name}{${label}!=""})`)).data.result.length === 0) failures.push(`${from}: ${name} has no label ${label}`);
+      }
+    }
   }
 } finally {
   prometheus.kill("SIGTERM");
