@@ -1,7 +1,7 @@
 // Every PromQL expression of the dashboard and the alert rules, against a real Prometheus scraping the running
-// services. Each must parse; each metric it names must have series, and each label it matches on must exist on that
-// metric (its value need not: no 5xx yet is fine); and each dashboard query must return series (a panel that would
-// stay empty fails). Rules are not asked to return series as a whole: an alert that does not fire returns none.
+// services. Each must parse; each metric it names must have series, each label it matches on must exist on that
+// metric (its value need not: no 5xx yet is fine), each label it groups by on one of its metrics; and each dashboard
+// query must return series (a panel that would stay empty fails). Rules are not asked to return series as a whole: an alert that does not fire returns none.
 //   node live-prometheus.mjs <listen-port> <job>=<host:port>...   (Debian's prometheus binary on PATH)
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from "node:fs";
@@ -74,6 +74,14 @@ try {
       continue;
     }
     if (series && answer.data.result.length === 0) failures.push(`${from}: no series for ${expr}`);
+    // A label grouped by must exist on one of the metrics the expression reads (a typo there leaves a blank legend).
+    const names = [...new Set(selectors(expr).map((s) => s.name))];
+    for (const [, list] of expr.matchAll(/\b(?:by|without)\s*\(([^)]*)\)/g)) {
+      for (const label of list.split(",").map((l) => l.trim()).filter(Boolean)) {
+        const found = await Promise.all(names.map(async (name) => (await query(`count(${name}{${label}!=""})`)).data.result.length > 0));
+        if (!found.includes(true)) failures.push(`${from}: no metric of ${names.join(", ")} has the label ${label} it groups by`);
+      }
+    }
     for (const { name, labels } of selectors(expr)) {
       if ((await query(`count(${name})`)).data.result.length === 0) {
         failures.push(`${from}: no service exports ${name}`);

@@ -198,7 +198,8 @@ class KubernetesManifestsTest {
     private record Known(Set<String> names, List<Pattern> patterns) {
 
         private static final Pattern NAMED = Pattern.compile("__[A-Z0-9_]+?__");
-        private static final Pattern OWN_KEY = Pattern.compile("eventshop\\.[a-z0-9.-]+[a-z0-9]");
+        /** A key as a string constant of its own ("eventshop.orders.reservation-deadline"), not inside "io.eventshop.order.placed". */
+        private static final Pattern OWN_KEY = Pattern.compile("(?<![A-Za-z0-9.])eventshop\\.[a-z0-9.-]+[a-z0-9]");
 
         static Known of(String service) throws Exception {
             Known known = new Known(new TreeSet<>(), new ArrayList<>());
