@@ -127,7 +127,8 @@ class KubernetesManifestsTest {
                     JsonNode probe = probes.get(kind);
                     assertThat(probe.isNull()).as(where(workload) + " has a " + kind + " probe").isFalse();
                     assertThat(probe.get("port").asText()).as(where(workload) + " " + kind + " probe port").isEqualTo("management");
-                    given().get(shop.management(service(workload)) + probe.get("path").asText()).then().statusCode(200);
+                    String url = shop.management(service(workload)) + probe.get("path").asText();
+                    assertThat(given().get(url).statusCode()).as(where(workload) + " " + kind + " probe: GET " + url).isEqualTo(200);
                 }
             }
             // Some traffic, so that the order, relay, subscriber and REST series exist.
