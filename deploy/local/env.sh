@@ -25,6 +25,10 @@ declare -gA MANAGEMENT_PORT=(
   [inventory-service]="${INVENTORY_SERVICE_MANAGEMENT_PORT:-9082}"
   [analytics-service]="${ANALYTICS_SERVICE_MANAGEMENT_PORT:-9083}"
 )
+# Dev mode's ports (each service's %dev.quarkus.http.port and %dev.quarkus.management.port): 100 above the
+# started system's, so both run at once.
+declare -gA DEV_PORT=([order-service]=8181 [inventory-service]=8182 [analytics-service]=8183)
+declare -gA DEV_MANAGEMENT_PORT=([order-service]=9181 [inventory-service]=9182 [analytics-service]=9183)
 
 # Postgres and RabbitMQ. The services read the same variables (EVENTSHOP_DB_* map to the
 # eventshop.db.* config keys, RABBITMQ_* to rabbitmq.*), so exporting them is all it takes
@@ -32,6 +36,10 @@ declare -gA MANAGEMENT_PORT=(
 export EVENTSHOP_DB_HOST="${EVENTSHOP_DB_HOST:-127.0.0.1}"
 export EVENTSHOP_DB_PORT="${EVENTSHOP_DB_PORT:-5432}"
 export EVENTSHOP_DB_NAME="${EVENTSHOP_DB_NAME:-eventshop}"
+# Dev mode (deploy/local/dev) has a database and a virtual host of its own, so it runs beside the started
+# system; the same names are the %dev profile's in common-events' META-INF/microprofile-config.properties.
+DEV_DB_NAME=eventshop_dev
+DEV_VHOST=eventshop_dev
 # psql and createdb (in infra, which makes roles and databases) log in as PGUSER, a superuser. The
 # services never do: each logs in with its own role (eventshop_order, ...), migrations as eventshop_migrator.
 export PGUSER="${PGUSER:-postgres}"

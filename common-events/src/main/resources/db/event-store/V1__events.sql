@@ -1,4 +1,4 @@
--- The event store: one table, the single source of truth (DESIGN.md "The store").
+-- The event store: one table, the single source of truth.
 -- Payloads are json, not jsonb: read sequentially, never queried inside, and json keeps
 -- the producer's bytes exactly (jsonb-to-text made ordered reads ~2.5x slower here).
 

@@ -1,5 +1,5 @@
 -- A stream is parked for a subscriber while one of its events is dead-lettered: later events of the
--- stream are not applied (order holds) until an admin redrives or skips (DESIGN.md, Hard cases).
+-- stream are not applied (order holds) until an admin redrives or skips.
 alter table event_store.subscriber_streams add column parked_version int;
 
 -- How far each subscriber's catch-up reader has read each category (the ordering rule's checkpoint),

@@ -1,5 +1,5 @@
 -- The catalog as order-service knows it, built from product events by the order.catalog view: what
--- orders are priced from. No service asks another over HTTP (DESIGN.md, Domain).
+-- orders are priced from. No service asks another over HTTP.
 create table orders.catalog (
     sku            text   primary key,
     name           text   not null,

@@ -10,7 +10,7 @@ public interface StoreConfig {
     /**
      * Whether appends call pg_notify in their transaction. Off by default: NOTIFY takes a
      * cluster-wide lock at commit and capped appends at a fraction of the rate without it in the
-     * append benchmark (README, Benchmarks). Readers poll and, in-process, are woken after commit.
+     * append benchmark (docs/benchmarks.md). Readers poll and, in-process, are woken after commit.
      */
     @WithDefault("false")
     boolean notifyOnAppend();

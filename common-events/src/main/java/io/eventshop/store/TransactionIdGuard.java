@@ -45,7 +45,7 @@ public final class TransactionIdGuard {
                     + " (pg_dump/pg_restore) into another cluster; new events would sort before stored ones and readers"
                     + " would skip them. Restore with a physical backup (pg_basebackup, CloudNativePG backups) instead,"
                     + " or advance this cluster's transaction id past " + newestStored + " (pg_resetwal --next-transaction-id"
-                    + " on a stopped cluster) before starting eventshop. See README, Operations.");
+                    + " on a stopped cluster) before starting eventshop. See docs/operations.md, The database.");
         }
     }
 }

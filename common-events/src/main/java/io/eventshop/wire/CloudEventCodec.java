@@ -18,7 +18,7 @@ import java.util.UUID;
 /**
  * A recorded event as a CloudEvents 1.0 document in structured JSON mode, and back, without loss.
  *
- * <p>Mapping (DESIGN.md, "On the wire"): id = event id, source = producing service, type, subject =
+ * <p>Mapping (docs/architecture.md, "On the wire"): id = event id, source = producing service, type, subject =
  * stream id, time = occurred at, data = the payload as JSON; extensions {@code streamversion},
  * {@code schemaversion}, {@code correlationid}, {@code causationid}, {@code traceparent}, and
  * {@code actor} (DECISIONS.md 4: without it the metadata would not survive the trip). The golden

@@ -1,6 +1,6 @@
 package io.eventshop.wire;
 
-/** Where a category is announced: one durable fanout exchange per category (DESIGN.md, On the wire). */
+/** Where a category is announced: one durable fanout exchange per category (docs/architecture.md, On the wire). */
 public final class Exchanges {
 
     private static final String PREFIX = "eventshop.";

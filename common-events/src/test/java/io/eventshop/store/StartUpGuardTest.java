@@ -11,7 +11,7 @@ import io.vertx.mutiny.sqlclient.SqlConnection;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** The store's share of DESIGN.md's hard cases: a restored cluster is refused; long transactions are visible. */
+/** The store's share of the hard cases (docs/architecture.md): a restored cluster is refused; long transactions are visible. */
 class StartUpGuardTest {
 
     @Test

@@ -61,7 +61,7 @@ public final class LocalPostgres {
         } catch (SQLException e) {
             if (!"42P04".equals(e.getSQLState())) { // duplicate_database: another run made it first
                 throw new IllegalStateException("cannot create database " + database + " at " + HOST + ":" + port
-                        + ": " + e.getMessage() + " (is Postgres running? see README, Quick start)", e);
+                        + ": " + e.getMessage() + " (is Postgres running? see the README, Quick start)", e);
             }
         }
     }

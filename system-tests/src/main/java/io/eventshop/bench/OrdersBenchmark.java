@@ -31,7 +31,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The orders benchmark (issue 5): orders per second sustained end to end (placed → confirmed) with
+ * The orders benchmark: orders per second sustained end to end (placed → confirmed) with
  * the three services as processes, Postgres and RabbitMQ on this machine, beside the same-run rate of
  * bare one-event appends to the store with as many writers; then the placed → confirmed latency p50
  * and p99 at half the sustained rate, from the saga-duration histogram order-service exports.

@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
 
 /**
  * How fast analytics-service rebuilds its sales view over a big store, beside the same-run raw ordered
- * read of that store (DESIGN.md: a rebuild must run near the speed Postgres reads the store), the
+ * read of that store (the target: a rebuild runs near the speed at which Postgres reads the store), the
  * service's peak memory meanwhile, and how long {@code asOf} questions take over that store.
  *
  * <p>The generator ({@link #generate}) writes, in SQL, 200 products and {@value #ORDERS} orders of one to

@@ -25,7 +25,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentSkipListSet;
 
 /**
- * The relay benchmark (issue 4): how fast the relay moves a backlog from the store to a fanout
+ * The relay benchmark: how fast the relay moves a backlog from the store to a fanout
  * exchange with three bound durable queues, beside a bare AMQP publisher sending the same encoded
  * messages (same sizes), persistent, with the same confirm window as the relay: windows of its batch
  * size, the next sent while the previous one is confirmed.

@@ -27,7 +27,7 @@ import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
- * The store benchmark (issue 3): append and readAll rates, each beside a same-run baseline of raw
+ * The store benchmark: append and readAll rates, each beside a same-run baseline of raw
  * SQL on the same table through the same driver, printed as events/s and as a ratio.
  *
  * <p>One fresh database ({@code eventshop_bench}, dropped and re-created), so runs are comparable.

@@ -46,7 +46,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
- * The subscriber benchmark (issue 4): how fast a view applies events on catch-up/replay and on the
+ * The subscriber benchmark: how fast a view applies events on catch-up/replay and on the
  * live path, beside the same-run raw ordered read rate of the store, and the end-to-end latency
  * (append → relay → broker → handler committed) at a steady load well under saturation.
  *

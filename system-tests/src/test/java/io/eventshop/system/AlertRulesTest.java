@@ -20,7 +20,7 @@ class AlertRulesTest {
 
     @Test
     void the_rules_are_valid() throws Exception {
-        assertThat(promtool("check", "rules", "eventshop-alerts.yml")).contains("SUCCESS: 5 rules found");
+        assertThat(promtool("check", "rules", "eventshop-alerts.yml")).contains("SUCCESS: 9 rules found");
     }
 
     @Test

@@ -9,6 +9,7 @@ import io.eventshop.testing.LocalPostgres;
 import io.eventshop.testing.Tokens;
 import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.DriverManager;
@@ -71,35 +72,63 @@ class ShopEndToEndTest {
     }
 
     @Test
-    void the_readme_curl_examples_work_as_written(@TempDir Path keyDir) throws Exception {
-        Path root = Path.of("").toAbsolutePath().getParent();
-        Files.copy(root.resolve("common-events/src/test/resources/jwt/test-private.pem"), keyDir.resolve("private.pem"));
-        ReadmeExamples readme = new ReadmeExamples(root);
-        List<String> blocks = readme.blocks();
-        assertThat(blocks).as("README blocks: tokens, products, catalog, orders, analytics, admin API").hasSize(6);
+    void the_readme_first_order_works_as_written_with_the_demo_script_and_by_hand(@TempDir Path keyDir) throws Exception {
+        ReadmeExamples readme = examples(keyDir);
+        List<String> blocks = readme.blocks("README.md");
+        assertThat(blocks).as("README blocks: deploy/local/demo, the same by hand").hasSize(2);
 
-        assertThat(readme.run(blocks.get(0), shop, keyDir, true).output()).contains("\"order.saga\"");
-        ReadmeExamples.Run products = readme.run(blocks.get(1), shop, keyDir, true);
+        ReadmeExamples.Run demo = readme.run(blocks.get(0), shop, keyDir, true);
+        assertThat(demo.exitCode()).as(demo.output()).isZero();
+        assertThat(demo.output()).contains("\"status\":\"CONFIRMED\"").contains("\"lineTotal\":{\"amount\":2598");
+
+        ReadmeExamples.Run byHand = readme.run(blocks.get(1), shop, keyDir, true);
+        assertThat(byHand.exitCode()).as(byHand.output()).isZero();
+        assertThat(byHand.output()).contains("\"sku\":\"MUG-1\"").contains("\"status\":\"CONFIRMED\"")
+                .contains("\"lineTotal\":{\"amount\":2598");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> admin(shop.url("inventory-service")).get("/products/MUG-1")
+                .then().body("onHand", equalTo(40)).body("reserved", equalTo(2)));
+    }
+
+    @Test
+    void the_docs_curl_examples_work_as_written(@TempDir Path keyDir) throws Exception {
+        ReadmeExamples docs = examples(keyDir);
+        List<String> api = docs.blocks("docs/api.md");
+        assertThat(api).as("docs/api.md blocks: tokens, products, catalog, orders, analytics").hasSize(5);
+
+        assertThat(docs.run(api.get(0), shop, keyDir, true).output()).contains("\"order.saga\"");
+        ReadmeExamples.Run products = docs.run(api.get(1), shop, keyDir, true);
         assertThat(products.exitCode()).as(products.output()).isZero();
         assertThat(products.output()).contains("\"onHand\":65");
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                assertThat(readme.run(blocks.get(2), shop, keyDir, true).output()).contains("\"sku\":\"SKU-1\"").contains("1499"));
-        ReadmeExamples.Run orders = readme.run(blocks.get(3), shop, keyDir, true);
+                assertThat(docs.run(api.get(2), shop, keyDir, true).output()).contains("\"sku\":\"SKU-1\"").contains("1499"));
+        ReadmeExamples.Run orders = docs.run(api.get(3), shop, keyDir, true);
         assertThat(orders.exitCode()).as(orders.output()).isZero();
         assertThat(orders.output()).contains("\"lineTotal\":{\"amount\":2998").contains("\"status\":\"CANCELLED\"");
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> admin(shop.url("inventory-service")).get("/products/SKU-1")
                 .then().body("onHand", equalTo(65)).body("reserved", equalTo(0)));
 
-        ReadmeExamples.Run analytics = readme.run(blocks.get(4), shop, keyDir, true);
+        ReadmeExamples.Run analytics = docs.run(api.get(4), shop, keyDir, true);
         assertThat(analytics.exitCode()).as(analytics.output()).isZero();
         assertThat(analytics.output()).contains("\"products\":[").contains("\"placed\":").contains("\"byReason\":")
                 .contains("\"buckets\":[").contains("\"eventsTotal\":");
 
         // The admin block names dead letter 42, which does not exist here: each of its three calls is a 404 problem.
-        ReadmeExamples.Run adminApi = readme.run(blocks.get(5), shop, keyDir, false);
+        List<String> operations = docs.blocks("docs/operations.md");
+        assertThat(operations).as("docs/operations.md blocks: the admin API").hasSize(1);
+        ReadmeExamples.Run adminApi = docs.run(operations.get(0), shop, keyDir, false);
         assertThat(adminApi.exitCode()).as(adminApi.output()).isZero();
         assertThat(adminApi.output()).contains("\"order.saga\"");
         assertThat(adminApi.output().split("\"status\":404", -1)).hasSize(4);
+    }
+
+    /** The examples run from the repository root and sign their tokens with the test key, which the shop verifies with. */
+    private static ReadmeExamples examples(Path keyDir) throws IOException {
+        Path root = Path.of("").toAbsolutePath().getParent();
+        Path key = keyDir.resolve("private.pem");
+        if (!Files.exists(key)) {
+            Files.copy(root.resolve("common-events/src/test/resources/jwt/test-private.pem"), key);
+        }
+        return new ReadmeExamples(root);
     }
 
     @Test

@@ -10,6 +10,7 @@ import io.eventshop.subscriber.Envelope;
 import io.eventshop.subscriber.Subscription;
 import io.eventshop.subscriber.deadletter.DeadLetters;
 import io.eventshop.subscriber.state.Checkpoints;
+import io.eventshop.subscriber.state.Position;
 import io.eventshop.subscriber.state.StreamRow;
 import io.eventshop.subscriber.state.StreamStates;
 import io.eventshop.tracing.EventSpans;
@@ -171,12 +172,18 @@ final class ApplyTransaction {
 
     private Uni<Void> lockAt(StoreTransaction tx, String category, Checkpoint from, boolean replaying) {
         return checkpoints.lock(tx, subscription.name(), category).invoke(found -> {
-            if (found.isEmpty() || found.get().replaying() != replaying || !found.get().checkpoint().equals(from)) {
+            // A finishing replay's checkpoint is frozen: the stream rows it has written hold for that checkpoint only.
+            if (found.isEmpty() || found.get().replaying() != replaying || replaying && found.get().finishing()
+                    || !found.get().checkpoint().equals(from)) {
                 throw new PositionMovedException(subscription.name() + " in " + category + " is "
-                        + found.map(p -> "at " + p.checkpoint() + (p.replaying() ? " (replaying)" : "")).orElse("retired")
-                        + ", not at " + from + (replaying ? " (replaying)" : ""));
+                        + found.map(ApplyTransaction::where).orElse("retired") + ", not at " + from + (replaying ? " (replaying)" : ""));
             }
         }).replaceWithVoid();
+    }
+
+    private static String where(Position position) {
+        return "at " + position.checkpoint()
+                + (!position.replaying() ? "" : position.finishing() ? " (finishing its replay)" : " (replaying)");
     }
 
     private Uni<Applied> execute(StoreTransaction tx, PagePlan plan, StreamState state, boolean single, Decoded decoded) {

@@ -4,9 +4,11 @@ import io.eventshop.store.StoredEvent;
 import io.eventshop.subscriber.pipeline.ReplayMemory;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+
 
 /**
  * A replaying view's per-stream state in memory: the version applied per stream, the streams a dead
@@ -37,6 +39,15 @@ final class ReplayState implements ReplayMemory {
     @Override
     public boolean skipped(StoredEvent event) {
         return !skipped.isEmpty() && skipped.contains(event.eventId());
+    }
+
+    /** Each stream's applied version, as the end of the replay writes them. */
+    Iterator<Map.Entry<String, Integer>> rows() {
+        return versions.entrySet().iterator();
+    }
+
+    int streams() {
+        return versions.size();
     }
 
     @Override

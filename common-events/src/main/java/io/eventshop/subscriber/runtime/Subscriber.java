@@ -181,7 +181,7 @@ public final class Subscriber implements AutoCloseable {
                 boolean replayFinished = false;
                 for (Position position : positions.values()) {
                     if (position.replaying()) {
-                        replayFinished |= replay.run(position.category(), position.checkpoint());
+                        replayFinished |= replay.run(position);
                     } else {
                         catchUp.run(position.category(), position.checkpoint(), () -> openConsumers(replaying));
                     }
@@ -297,7 +297,8 @@ public final class Subscriber implements AutoCloseable {
                 }
                 categories.add(checkpoints.lag(position.category(), position.checkpoint()).map(lag -> new SubscriberStatus.Category(
                         position.category(), live.queue(position.category()), live.isOpen(position.category()), position.checkpoint(),
-                        position.replaying(), position.replayed(), lag.events(), lag.seconds())));
+                        position.replaying(), position.replaying() && position.finishing(), position.replayed(), lag.events(),
+                        lag.seconds())));
             }
             return categories.isEmpty() ? Uni.createFrom().item(List.<SubscriberStatus.Category>of())
                     : Uni.join().all(categories).andFailFast();

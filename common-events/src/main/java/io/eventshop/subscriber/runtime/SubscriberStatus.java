@@ -18,12 +18,14 @@ public record SubscriberStatus(String name, String lineage, Subscription.Kind ki
 
     /**
      * @param replaying  whether the category still replays (a new view, no live consumer yet)
+     * @param finishing  whether that replay reached the head and writes its stream rows before it goes live
      * @param replayed   events its replay has read so far
      * @param lagEvents  events after the checkpoint (counted up to a cap)
      * @param lagSeconds age of the oldest of them, 0 when there are none
      */
     @RegisterForReflection
-    public record Category(String category, String queue, boolean consuming, Checkpoint checkpoint, boolean replaying, long replayed,
+    public record Category(String category, String queue, boolean consuming, Checkpoint checkpoint, boolean replaying, boolean finishing,
+            long replayed,
             long lagEvents, double lagSeconds) {
     }
 

@@ -24,7 +24,7 @@ import java.util.Optional;
  */
 public final class Checkpoints {
 
-    private static final String COLUMNS = "category, transaction_id::text::bigint, global_position, replaying, replayed";
+    private static final String COLUMNS = "category, transaction_id::text::bigint, global_position, replaying, finishing, replayed";
     private static final String FIND = "select " + COLUMNS + " from event_store.subscriber_checkpoints where subscriber = $1 and category = $2";
     private static final String LOCK = FIND + " for update";
     private static final String ALL = "select " + COLUMNS + " from event_store.subscriber_checkpoints where subscriber = $1 order by category";
@@ -35,8 +35,10 @@ public final class Checkpoints {
             + " values ($1, $2, $3::bigint::text::xid8, $4, $5) on conflict do nothing";
     private static final String SAVE = "update event_store.subscriber_checkpoints set transaction_id = $3::bigint::text::xid8,"
             + " global_position = $4, replayed = replayed + $5, updated_at = now() where subscriber = $1 and category = $2";
-    private static final String FINISH_REPLAY = "update event_store.subscriber_checkpoints set replaying = false, updated_at = now()"
+    private static final String START_FINISHING = "update event_store.subscriber_checkpoints set finishing = true, updated_at = now()"
             + " where subscriber = $1 and category = $2";
+    private static final String FINISH_REPLAY = "update event_store.subscriber_checkpoints set replaying = false, finishing = false,"
+            + " updated_at = now() where subscriber = $1 and category = $2";
     // Subscribers starting together on several replicas: one initialises, the others find its rows.
     private static final String SERIALISE = "select pg_advisory_xact_lock(hashtext('eventshop.subscriber'), hashtext($1))";
     private static final String DELETE = "delete from event_store.subscriber_checkpoints where subscriber = $1";
@@ -118,7 +120,7 @@ public final class Checkpoints {
             List<SubscriberPosition> found = new ArrayList<>();
             for (Row row : rows) {
                 found.add(new SubscriberPosition(row.getString(0), new Position(row.getString(1), new Checkpoint(row.getLong(2),
-                        row.getLong(3)), row.getBoolean(4), row.getLong(5))));
+                        row.getLong(3)), row.getBoolean(4), row.getBoolean(5), row.getLong(6))));
             }
             return found;
         });
@@ -145,6 +147,12 @@ public final class Checkpoints {
                 .replaceWithVoid();
     }
 
+    /** Freezes a replay that reached the head while it writes its stream rows. Call it with the row locked ({@link #lock}). */
+    public Uni<Void> startFinishing(StoreTransaction tx, String subscriber, String category) {
+        return tx.connection().preparedQuery(START_FINISHING).execute(Tuple.of(subscriber, category)).replaceWithVoid();
+    }
+
+    /** Ends a replay: the category goes live. */
     public Uni<Void> finishReplay(StoreTransaction tx, String subscriber, String category) {
         return tx.connection().preparedQuery(FINISH_REPLAY).execute(Tuple.of(subscriber, category)).replaceWithVoid();
     }
@@ -201,7 +209,8 @@ public final class Checkpoints {
     private static List<Position> positions(RowSet<Row> rows) {
         List<Position> found = new ArrayList<>();
         for (Row row : rows) {
-            found.add(new Position(row.getString(0), new Checkpoint(row.getLong(1), row.getLong(2)), row.getBoolean(3), row.getLong(4)));
+            found.add(new Position(row.getString(0), new Checkpoint(row.getLong(1), row.getLong(2)), row.getBoolean(3), row.getBoolean(4),
+                    row.getLong(5)));
         }
         return found;
     }

@@ -100,13 +100,13 @@ public final class StreamStates {
             + " select h.transaction_id::text::bigint, h.global_position from head h";
     // What a replay has applied up to its checkpoint: every stream's highest version read so far (a gap
     // repair only ever fills versions below one that was read). Streams with a row (parked) keep it.
-    private static final String REPLAYED_FROM = " from event_store.events e"
+    private static final String REPLAYED = "select e.stream_id, max(e.stream_version) from event_store.events e"
             + " where e.category = $2 and (e.transaction_id, e.global_position) <= ($3::bigint::text::xid8, $4)"
             + " and not exists (select 1 from event_store.subscriber_streams s where s.subscriber = $1 and s.stream_id = e.stream_id)"
             + " group by e.stream_id";
-    private static final String REPLAYED = "select e.stream_id, max(e.stream_version)" + REPLAYED_FROM;
-    private static final String WRITE_REPLAYED = "insert into event_store.subscriber_streams (subscriber, stream_id, last_version)"
-            + " select $1, e.stream_id, max(e.stream_version)" + REPLAYED_FROM + " on conflict do nothing";
+    // Rows a parked stream already has stay as they are.
+    private static final String WRITE_ROWS = "insert into event_store.subscriber_streams (subscriber, stream_id, last_version)"
+            + " select $1, s.stream_id, s.last_version from unnest($2::text[], $3::int[]) s (stream_id, last_version) on conflict do nothing";
     private static final String PARKED_IN = "select stream_id, last_version from event_store.subscriber_streams"
             + " where subscriber = $1 and parked_version is not null and stream_id like $2 || '-%'";
     // Back to a position: a stream with events after it counts as applied up to its last version at or
@@ -262,11 +262,9 @@ public final class StreamStates {
         });
     }
 
-    /** Ends a replay: every stream it applied gets its row, written once. */
-    public Uni<Void> writeReplayed(StoreTransaction tx, String subscriber, String category, Checkpoint checkpoint) {
-        return unbounded(tx).chain(() -> tx.connection().preparedQuery(WRITE_REPLAYED)
-                        .execute(Tuple.of(subscriber, category, checkpoint.transactionId(), checkpoint.globalPosition())))
-                .replaceWithVoid();
+    /** Part of a replay's end: rows for {@code streams} at {@code versions} (same order), where none exists yet. */
+    public Uni<Void> writeRows(StoreTransaction tx, String subscriber, String[] streams, Integer[] versions) {
+        return tx.connection().preparedQuery(WRITE_ROWS).execute(Tuple.of(subscriber, streams, versions)).replaceWithVoid();
     }
 
     /** Moves the category's streams back to {@code to}; returns how many streams were moved. */

@@ -10,7 +10,7 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 
-/** The bodies the product endpoints accept (DESIGN.md, Edges), validated at the edge. */
+/** The bodies the product endpoints accept (docs/api.md, Products), validated at the edge. */
 final class ProductRequests {
 
     /** SKUs: letters and digits, then also '.', '_' or '-', at most 64. */

@@ -26,7 +26,7 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /**
- * Product administration (DESIGN.md, Edges, inventory-service): add, change the price, restock, read.
+ * Product administration (docs/api.md, Products): add, change the price, restock, read.
  * Admins only. Every change is a state change and its event in one transaction.
  */
 @Path("/products")

@@ -31,7 +31,7 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * The reservation step of the saga (DESIGN.md, Domain), a reactor on order events: OrderPlaced
+ * The reservation step of the saga (docs/architecture.md, The shop), a reactor on order events: OrderPlaced
  * reserves every line or none and appends StockReserved or StockReservationRejected (a reason per
  * failing line); OrderCancelled, or OrderRejected by the order's deadline, releases a reservation the order
  * holds (StockReleased), once.

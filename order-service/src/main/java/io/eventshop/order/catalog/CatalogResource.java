@@ -13,7 +13,7 @@ import jakarta.ws.rs.core.MediaType;
 import java.util.ArrayList;
 import java.util.List;
 
-/** {@code GET /products}: the catalog shoppers order from, as order-service prices it (DESIGN.md, Edges). */
+/** {@code GET /products}: the catalog shoppers order from, as order-service prices it (docs/api.md, The catalog). */
 @Path("/products")
 @Produces(MediaType.APPLICATION_JSON)
 @RolesAllowed({"shopper", "admin"})

@@ -39,7 +39,7 @@ import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /**
- * Shoppers' orders (DESIGN.md, Edges, order-service): place one, read one, list theirs. A shopper
+ * Shoppers' orders (docs/api.md, Orders): place one, read one, list theirs. A shopper
  * sees only their own orders (another's is 404); an admin may read any.
  */
 @Path("/orders")
