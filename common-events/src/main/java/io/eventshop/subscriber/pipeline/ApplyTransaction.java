@@ -1,6 +1,7 @@
 package io.eventshop.subscriber.pipeline;
 
 import io.eventshop.events.DomainEvent;
+import io.eventshop.events.EventMetadata;
 import io.eventshop.events.RecordedEvent;
 import io.eventshop.store.Checkpoint;
 import io.eventshop.store.EventStore;
@@ -15,20 +16,19 @@ import io.eventshop.subscriber.state.StreamRow;
 import io.eventshop.subscriber.state.StreamStates;
 import io.eventshop.tracing.EventSpans;
 import io.eventshop.tracing.Traceparents;
-import io.eventshop.events.EventMetadata;
-import org.jboss.logging.MDC;
-import java.util.Objects;
+import io.eventshop.wire.EventRef;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
-import io.eventshop.wire.EventRef;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
+import org.jboss.logging.MDC;
 
 /**
  * The subscriber protocol as one database transaction, whatever brought the events: a doorbell, a
@@ -44,6 +44,9 @@ import java.util.concurrent.TimeoutException;
  */
 final class ApplyTransaction {
 
+    private static final String CORRELATION_ID = "correlationId";
+    private static final String TRACE_ID = "traceId";
+
     private final EventStore store;
     private final Subscription subscription;
     private final StreamStates streams;
@@ -51,8 +54,6 @@ final class ApplyTransaction {
     private final DeadLetters deadLetters;
     private final Duration handlerTimeout;
     private final EventSpans spans;
-    private static final String CORRELATION_ID = "correlationId";
-    private static final String TRACE_ID = "traceId";
 
     ApplyTransaction(EventStore store, Subscription subscription, StreamStates streams, Checkpoints checkpoints, DeadLetters deadLetters,
             Duration handlerTimeout) {

@@ -1,10 +1,10 @@
 package io.eventshop.order.orders;
 
-import io.eventshop.tracing.RequestOrigin;
 import io.eventshop.events.order.OrderCancelled;
 import io.eventshop.problem.ProblemException;
 import io.eventshop.store.EventStore;
 import io.eventshop.store.StreamVersionConflictException;
+import io.eventshop.tracing.RequestOrigin;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.UUID;

@@ -1,6 +1,5 @@
 package io.eventshop.order.orders;
 
-import io.eventshop.tracing.RequestOrigin;
 import io.eventshop.events.Money;
 import io.eventshop.events.codec.EventCodec;
 import io.eventshop.events.order.OrderLine;
@@ -9,6 +8,7 @@ import io.eventshop.order.catalog.CatalogView;
 import io.eventshop.store.EventStore;
 import io.eventshop.store.ExpectedVersion;
 import io.eventshop.store.StoreTransaction;
+import io.eventshop.tracing.RequestOrigin;
 import io.eventshop.view.Views;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
