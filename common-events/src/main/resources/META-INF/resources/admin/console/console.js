@@ -135,17 +135,17 @@ function select(id) {
   document.getElementById('panels').replaceChildren(container);
   current.container = container;
   current.mount?.(container);
-  refresh();
+  refresh(true);
 }
 
 // Refreshing in the background: its own failures are shown, and cleared once it works again; an
 // operator's failed action stays on screen until dismissed or the next action.
-async function refresh() {
+async function refresh(asked = false) {
   clearTimeout(timer);
   const panel = current;
   if (!panel || !sessionStorage.getItem(TOKEN_KEY)) return;
-  // Not while the operator types in the page: a re-render would take the field away.
-  const typing = panel.container.contains(document.activeElement) && ['INPUT', 'SELECT', 'TEXTAREA'].includes(document.activeElement.tagName);
+  // Not in the background while the operator types in the page: a re-render would take the field away.
+  const typing = !asked && panel.container.contains(document.activeElement) && ['INPUT', 'TEXTAREA'].includes(document.activeElement.tagName);
   try {
     if (!typing) await panel.refresh(panel.container);
     if (problemFromRefresh) clearProblem();
@@ -156,7 +156,7 @@ async function refresh() {
 }
 
 export function refreshNow() {
-  refresh();
+  refresh(true);
 }
 
 // ---- subscribers, rebuilds and repositions ------------------------------------------------------
