@@ -188,7 +188,7 @@ test('a rebuild started from the page shows its progress live, up to 100 %', asy
     }
     const state = await page.locator('[data-rebuild="analytics.sales"] .state').textContent({ timeout: 1000 });
     return value === 100 && state === 'SWITCHED';
-  }, 120000);
+  }, 90000);
   assert.ok(seen.some(v => v > 0 && v < 100), `progress between 0 and 100 % was shown on the way: ${seen}`);
   assert.deepEqual([...seen].sort((a, b) => a - b), seen, `the bar only moves forward: ${seen}`);
   assert.ok(shot, 'a screenshot of the rebuild in progress was taken');

@@ -13,7 +13,13 @@ import jakarta.enterprise.event.Observes;
 public class ConsoleRoute {
 
     void route(@Observes Router router) {
-        router.get("/admin/console").handler(context -> context.response().setStatusCode(301)
-                .putHeader("Location", "/admin/console/").end());
+        // Vert.x matches a path with or without its trailing slash: the page's own address goes on to the static files.
+        router.get("/admin/console").handler(context -> {
+            if (context.request().path().equals("/admin/console")) {
+                context.response().setStatusCode(301).putHeader("Location", "/admin/console/").end();
+            } else {
+                context.next();
+            }
+        });
     }
 }

@@ -85,7 +85,7 @@ class ConsoleBrowserTest {
                     RunningShop.DATABASE));
             environment.put("SCREENSHOTS", ROOT.resolve("docs/images").toString());
             Run run = run(List.of("node", "--test", "--test-reporter=spec", "--test-concurrency=1", "console.test.mjs"), environment,
-                    Duration.ofMinutes(4));
+                    Duration.ofMinutes(8));
             System.out.println(run.output());
             assertThat(run.exitCode()).as("the browser tests (output above)\n" + run.output()).isZero();
         }
