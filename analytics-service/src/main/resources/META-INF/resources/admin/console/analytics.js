@@ -83,7 +83,7 @@ export function panels(console) {
         api('GET', `/analytics/revenue?bucket=${state.bucket}${asOf ? `&${asOf}` : ''}`),
         loadChartJs(),
       ]);
-      document.getElementById('analytics-as-of').textContent = `Answered as of ${sales.asOf}.`;
+      document.getElementById('analytics-as-of').textContent = `Answered as of ${sales.asOf ?? "now"}.`;
 
       const products = sales.products;
       draw(Chart, 'chart-sales', {
