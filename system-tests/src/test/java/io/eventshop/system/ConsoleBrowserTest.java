@@ -67,7 +67,8 @@ class ConsoleBrowserTest {
             appendBulkProductEvents();
             await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> admin(shop.url("analytics-service")).get("/analytics/funnel").then()
                     .statusCode(200).body("placed", equalTo(4)).body("cancelled", equalTo(1)));
-            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> admin(shop.url("analytics-service")).get("/admin/subscribers/analytics.sales")
+            // 400 pages of ten: about 30 s here, more on a busy machine.
+            await().atMost(Duration.ofSeconds(180)).untilAsserted(() -> admin(shop.url("analytics-service")).get("/admin/subscribers/analytics.sales")
                     .then().body("lagEvents", equalTo(0)));
             plantUndecodableMessage();
             await().atMost(Duration.ofSeconds(30)).until(() -> admin(shop.url("analytics-service")).get("/admin/dead-letters").jsonPath()
