@@ -7,6 +7,7 @@ import io.eventshop.store.StoredEvent;
 import io.eventshop.tracing.EventSpans;
 import io.eventshop.worker.Worker;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.pgclient.PgConnectOptions;
 import java.io.IOException;
@@ -31,8 +32,15 @@ public final class Relay implements AutoCloseable {
 
     public enum State { STARTING, STANDBY, LEADING, FAILING, STOPPED }
 
-    /** What the relay is doing, for health and the admin API. */
-    public record Status(String category, State state, Checkpoint checkpoint, String lastError) {
+    /**
+     * What the relay is doing, for health and the admin API ({@code /admin/relays}).
+     *
+     * @param checkpoint the last event the broker confirmed; null before this replica led
+     * @param lagEvents  events read but not yet confirmed (one batch at most; more may wait behind it)
+     * @param lagSeconds age of the oldest event not yet confirmed, 0 when caught up
+     */
+    @RegisterForReflection
+    public record Status(String category, State state, Checkpoint checkpoint, long lagEvents, double lagSeconds, String lastError) {
     }
 
     private static final Logger LOG = Logger.getLogger(Relay.class);
@@ -98,7 +106,7 @@ public final class Relay implements AutoCloseable {
     }
 
     public Status status() {
-        return new Status(category, state, checkpoint, lastError);
+        return new Status(category, state, checkpoint, metrics.waiting(category), metrics.waitingSeconds(category), lastError);
     }
 
     public String category() {

@@ -59,6 +59,16 @@ final class RelayMetrics {
                 .increment();
     }
 
+    /** Events read but not yet confirmed, as last measured. */
+    long waiting(String category) {
+        return lagEvents(category).get();
+    }
+
+    /** Age of the oldest event not yet confirmed, as last measured. */
+    double waitingSeconds(String category) {
+        return lagMillis(category).get() / 1000.0;
+    }
+
     private AtomicLong lagMillis(String category) {
         return lagMillis.computeIfAbsent(category, c -> {
             AtomicLong value = new AtomicLong();

@@ -149,6 +149,28 @@ class SubscriberAdminApiTest {
                 .body("type", equalTo("https://eventshop.io/problems/forbidden"));
     }
 
+    @Test
+    void the_relays_are_listed_for_admins_only() {
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> admin().get("/admin/relays").then().statusCode(200)
+                .body("category", hasItem("order"))
+                .body("find { it.category == 'order' }.state", equalTo("LEADING"))
+                .body("find { it.category == 'order' }.lagEvents", equalTo(0)));
+        given().auth().oauth2(Tokens.shopper("alice")).get("/admin/relays").then().statusCode(403).contentType("application/problem+json");
+        given().get("/admin/relays").then().statusCode(401).contentType("application/problem+json");
+    }
+
+    @Test
+    void the_console_page_is_served_without_a_token_and_its_data_needs_one() {
+        // The page holds no data: each of its calls to the admin API carries the operator's token.
+        given().get("/admin/console/").then().statusCode(200).contentType(startsWith("text/html"))
+                .body(org.hamcrest.Matchers.containsString("<title>eventshop console</title>"));
+        given().redirects().follow(false).get("/admin/console").then().statusCode(301).header("Location", equalTo("/admin/console/"));
+        given().get("/admin/console/console.js").then().statusCode(200)
+                .body(org.hamcrest.Matchers.containsString("export async function api("));
+        // Only analytics-service adds pages of its own.
+        given().get("/admin/console/panels.json").then().statusCode(404);
+    }
+
     // The service's own connection: the test profile's virtual host, whatever it is.
     private static Connection serviceBroker() throws Exception {
         return Arc.container().instance(BrokerConnection.class).get().get();
