@@ -34,7 +34,8 @@ import org.junit.jupiter.api.Test;
  * against the three services as processes. The checks themselves are in {@code src/test/browser/console.test.mjs}
  * (node's test runner); this test prepares what they look at (products, orders, a stuck subscriber's table, a
  * dead letter, enough events for a rebuild to take a few seconds) and fails when any of them fails. They save
- * screenshots of the console in {@code docs/images/console-*.png}. {@code deploy/local/browser-deps} installs
+ * screenshots of the console in {@code system-tests/target/screenshots}; with
+ * {@code -Deventshop.screenshots=$PWD/docs/images} they refresh the documentation's. {@code deploy/local/browser-deps} installs
  * Chromium and playwright-core; the test is skipped only where Chromium cannot be installed.
  */
 class ConsoleBrowserTest {
@@ -84,7 +85,9 @@ class ConsoleBrowserTest {
             environment.put("BEFORE_ORDERS", beforeOrders.toString());
             environment.put("PG_URL", "postgresql://%s@%s:%d/%s".formatted(LocalPostgres.USER, LocalPostgres.HOST, LocalPostgres.PORT,
                     RunningShop.DATABASE));
-            environment.put("SCREENSHOTS", ROOT.resolve("docs/images").toString());
+            Path screenshots = Path.of(System.getProperty("eventshop.screenshots", ROOT.resolve("system-tests/target/screenshots").toString()));
+            Files.createDirectories(screenshots);
+            environment.put("SCREENSHOTS", screenshots.toString());
             Run run = run(List.of("node", "--test", "--test-reporter=spec", "--test-concurrency=1", "console.test.mjs"), environment,
                     Duration.ofMinutes(8));
             System.out.println(run.output());
