@@ -29,7 +29,7 @@ class PublishedContractsTest {
     @Test
     void the_api_description_needs_the_admin_role() {
         given().get("/q/openapi").then().statusCode(401);
-        given().auth().oauth2(Tokens.shopper("alice")).get("/q/openapi").then().statusCode(403);
+        given().auth().oauth2(Tokens.shopper("alice")).get("/q/openapi").then().statusCode(403).contentType("application/problem+json");
         given().auth().oauth2(Tokens.admin("operator")).queryParam("format", "json").get("/q/openapi").then().statusCode(200)
                 .body("info.title", equalTo("eventshop order-service"));
     }
