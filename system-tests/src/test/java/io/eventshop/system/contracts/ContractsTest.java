@@ -61,7 +61,8 @@ class ContractsTest {
                 .formatted(sku)).post("/products").then().statusCode(201);
         admin("inventory-service").body("{\"price\":{\"amount\":650,\"currency\":\"EUR\"}}").put("/products/" + sku + "/price").then().statusCode(200);
         admin("inventory-service").body("{\"quantity\":1}").post("/products/" + sku + "/restock").then().statusCode(200);
-        await().atMost(Duration.ofSeconds(30)).until(() -> shopper().get(shop.url("order-service") + "/products/" + sku).statusCode() == 200);
+        await().atMost(Duration.ofSeconds(30)).until(() -> shopper().get(shop.url("order-service") + "/products")
+                .jsonPath().getList("sku", String.class).contains(sku));
         String confirmed = place(sku, 2);
         String rejected = place(sku, 5);
         awaitStatus(confirmed, "CONFIRMED");
