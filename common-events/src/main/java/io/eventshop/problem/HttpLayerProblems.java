@@ -1,6 +1,7 @@
 package io.eventshop.problem;
 
 import io.quarkus.runtime.configuration.MemorySize;
+import io.quarkus.security.ForbiddenException;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -41,7 +42,9 @@ public class HttpLayerProblems {
                 context.next();
                 return;
             }
-            int status = context.statusCode() < 0 ? 500 : context.statusCode();
+            // An HTTP permission (quarkus.http.auth.permission, e.g. /q/openapi for admins) refusing a known caller
+            // fails the route with ForbiddenException and no status: that is a 403, not an unexpected failure.
+            int status = context.failure() instanceof ForbiddenException ? 403 : context.statusCode() < 0 ? 500 : context.statusCode();
             if (status == 413) {
                 tooLarge(context);
                 return;

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -92,6 +93,11 @@ public final class Subscription {
 
     public List<String> categories() {
         return categories;
+    }
+
+    /** The event types it handles, by type name; other types of its categories pass by. */
+    public Set<String> handledTypes() {
+        return handlers.keySet();
     }
 
     /**

@@ -6,6 +6,7 @@ import io.cloudevents.core.builder.CloudEventBuilder;
 import io.cloudevents.core.format.EventDeserializationException;
 import io.cloudevents.jackson.JsonFormat;
 import io.cloudevents.rw.CloudEventRWException;
+import io.eventshop.events.schema.EventSchemas;
 import io.eventshop.events.EventMetadata;
 import io.eventshop.events.RecordedEvent;
 import io.eventshop.events.StreamId;
@@ -19,7 +20,8 @@ import java.util.UUID;
  * A recorded event as a CloudEvents 1.0 document in structured JSON mode, and back, without loss.
  *
  * <p>Mapping (docs/architecture.md, "On the wire"): id = event id, source = producing service, type, subject =
- * stream id, time = occurred at, data = the payload as JSON; extensions {@code streamversion},
+ * stream id, time = occurred at, data = the payload as JSON, dataschema = its JSON Schema's id
+ * ({@link EventSchemas#uri}); extensions {@code streamversion},
  * {@code schemaversion}, {@code correlationid}, {@code causationid}, {@code traceparent}, and
  * {@code actor} (DECISIONS.md 4: without it the metadata would not survive the trip). The golden
  * files under {@code src/test/resources/wire} pin this shape.
@@ -51,6 +53,7 @@ public final class CloudEventCodec {
                 .withSubject(event.streamId().value())
                 .withTime(event.occurredAt().atOffset(ZoneOffset.UTC))
                 .withDataContentType(JSON)
+                .withDataSchema(EventSchemas.uri(event.type(), event.schemaVersion()))
                 .withData(event.data().getBytes(StandardCharsets.UTF_8))
                 .withExtension(STREAM_VERSION, event.streamVersion())
                 .withExtension(SCHEMA_VERSION, event.schemaVersion());
