@@ -427,6 +427,47 @@ const deadLettersPanel = {
   },
 };
 
+// ---- one flow ---------------------------------------------------------------------------------------
+
+// The flow shown: the correlation id the operator entered.
+let flow = '';
+
+const flowsPanel = {
+  id: 'flows',
+  title: 'Flows',
+  interval: () => 5000,
+  async refresh(container) {
+    const id = el('input', { type: 'search', id: 'flow-id', 'aria-label': 'correlation id', placeholder: 'correlation id (a UUID)',
+      size: 40, value: flow });
+    const form = el('form', { class: 'toolbar', onsubmit: e => { e.preventDefault(); flow = id.value.trim(); refreshNow(); } },
+      'Correlation id', id, el('button', { type: 'submit', 'data-action': 'show-flow' }, 'Show'));
+    const head = [el('h2', {}, 'Flows'),
+      el('p', { class: 'muted' }, 'Every event of one flow (an order from placed to confirmed, say) across categories, in store order,',
+        ' with the state of each of this service\'s subscribers for it. An event\'s correlation id is in its metadata and on the wire.'),
+      form];
+    if (!flow) {
+      container.replaceChildren(...head);
+      return;
+    }
+    const found = await api('GET', `/admin/flows/${encodeURIComponent(flow)}`);
+    container.replaceChildren(...head,
+      el('table', { id: 'flow' },
+        el('thead', {}, el('tr', {}, ['Position', 'Occurred', 'Stream', 'Type', 'Source', 'Caused by', 'Trace', 'Subscribers here']
+          .map(h => el('th', {}, h)))),
+        el('tbody', {}, found.events.map(e => el('tr', { 'data-event': e.eventId },
+          el('td', { class: 'mono' }, `${e.transactionId}:${e.globalPosition}`),
+          el('td', {}, e.occurredAt),
+          el('td', { class: 'mono' }, `${e.streamId} v${e.streamVersion}`),
+          el('td', { class: 'mono' }, e.type),
+          el('td', {}, e.source ?? '–'),
+          el('td', { class: 'mono' }, e.causationId ?? '–'),
+          el('td', { class: 'mono' }, e.traceparent ? e.traceparent.split('-')[1] : '–'),
+          el('td', {}, e.subscribers.length ? e.subscribers.map(s => el('div', { 'data-subscriber': s.subscriber },
+            s.subscriber, ' ', el('span', { class: `state ${s.state}` }, s.state))) : el('span', { class: 'muted' }, 'none')))))),
+      found.truncated ? el('p', { class: 'muted' }, 'The first 1,000 events of the flow are shown.') : null);
+  },
+};
+
 // ---- start ----------------------------------------------------------------------------------------
 
 function showLogin() {
@@ -459,6 +500,7 @@ async function loadServicePanels() {
 registerPanel(subscribersPanel);
 registerPanel(relaysPanel);
 registerPanel(deadLettersPanel);
+registerPanel(flowsPanel);
 document.getElementById('service').textContent = location.host;
 document.getElementById('login').addEventListener('submit', async event => {
   event.preventDefault();
