@@ -23,25 +23,32 @@ import java.util.function.Predicate;
 /**
  * The four analytics answers computed a second, independent way: straight from the store's rows with
  * plain JDBC and JSON trees, no view, no subscriber runtime, no event classes. What the service answers
- * must equal this, now and as of any earlier moment.
+ * must equal this, now and as of any earlier moment. Public, in this module's test-jar, because the chaos suite
+ * (system-tests) holds the views of a whole run against it too.
  */
-final class Reference {
+public final class Reference {
 
     /** A stored event as this computation sees it. */
-    record Row(String stream, int version, String type, JsonNode data, Instant occurredAt, long tx, long pos) {
+    public record Row(String stream, int version, String type, JsonNode data, Instant occurredAt, long tx, long pos) {
     }
 
     /** The four answers, each as sorted lines of text, so that comparing them shows what differs. */
-    record Answers(List<String> sales, List<String> funnel, List<String> rejectionsByReason, List<String> rejectionsBySku,
+    public record Answers(List<String> sales, List<String> funnel, List<String> rejectionsByReason, List<String> rejectionsBySku,
             List<String> revenueByDay) {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     static List<Row> read(String database) throws Exception {
+        try (Connection connection = DriverManager.getConnection(LocalPostgres.jdbcUrl(database), LocalPostgres.USER, LocalPostgres.PASSWORD)) {
+            return read(connection);
+        }
+    }
+
+    /** Every order and product event of the store {@code connection} leads to, in store order. */
+    public static List<Row> read(Connection connection) throws Exception {
         List<Row> rows = new ArrayList<>();
-        try (Connection connection = DriverManager.getConnection(LocalPostgres.jdbcUrl(database), LocalPostgres.USER, LocalPostgres.PASSWORD);
-             Statement sql = connection.createStatement();
+        try (Statement sql = connection.createStatement();
              ResultSet result = sql.executeQuery("select stream_id, stream_version, type, data::text, occurred_at,"
                      + " transaction_id::text::bigint, global_position from event_store.events"
                      + " where category in ('order', 'product') order by transaction_id, global_position")) {
@@ -73,7 +80,7 @@ final class Reference {
         Row cancelledEver;
     }
 
-    static Answers compute(List<Row> all, Predicate<Row> included) {
+    public static Answers compute(List<Row> all, Predicate<Row> included) {
         Map<String, String> names = new HashMap<>();
         Map<String, Order> orders = new LinkedHashMap<>();
         for (Row row : all) {
