@@ -59,6 +59,8 @@ public final class ChaosSuite {
     private static final List<String> VIEWS = List.of("sales", "funnel", "rejections", "revenue");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int SKUS = 8;
+    // Generous: six JVMs start at once, and a shared 2-core machine took almost 4 minutes for them.
+    private static final Duration STARTUP = Duration.ofMinutes(6);
 
     private ChaosSuite() {
     }
@@ -128,7 +130,7 @@ public final class ChaosSuite {
             list.getFirst().start();
         }
         for (List<Replica> list : replicas.values()) {
-            list.getFirst().awaitReady(Duration.ofSeconds(180));
+            list.getFirst().awaitReady(STARTUP);
         }
         for (List<Replica> list : replicas.values()) {
             for (Replica replica : list.subList(1, list.size())) {
@@ -137,7 +139,7 @@ public final class ChaosSuite {
         }
         for (List<Replica> list : replicas.values()) {
             for (Replica replica : list) {
-                replica.awaitReady(Duration.ofSeconds(180));
+                replica.awaitReady(STARTUP);
             }
         }
     }

@@ -19,7 +19,7 @@ final class FaultInjector {
     record Injected(FaultKind kind, String target, Instant at, Instant done) {
     }
 
-    private static final Duration READY_WITHIN = Duration.ofSeconds(180);
+    private static final Duration READY_WITHIN = Duration.ofMinutes(5);
 
     private final Topology topology;
     private final Map<String, List<Replica>> replicas;
