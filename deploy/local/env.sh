@@ -118,6 +118,23 @@ service_pid() {
   printf '%s' "$pid"
 }
 
+# Makes the dev key pair for bearer tokens in directory $1 unless it is there (private.pem, public.pem): the
+# services verify with the public half, `deploy/local/token` signs with the private one. Not for production.
+ensure_dev_keys() {
+  local dir="$1"
+  if [[ -f "$dir/private.pem" && -f "$dir/public.pem" ]]; then
+    info "keys      $dir: exist"
+    return 0
+  fi
+  command -v openssl >/dev/null || die "openssl is missing: apt-get install openssl (it makes the dev key pair for tokens)."
+  mkdir -p "$dir"
+  (umask 077 && openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$dir/private.pem" 2>/dev/null) ||
+    die "could not make a key pair in $dir with openssl."
+  openssl pkey -in "$dir/private.pem" -pubout -out "$dir/public.pem" 2>/dev/null ||
+    die "could not write $dir/public.pem."
+  info "keys      $dir: dev key pair made (not for production)"
+}
+
 # ---- JDK 25 --------------------------------------------------------------------------
 # The build targets Java 25 and the machine's default java may be older, so pin JAVA_HOME.
 # Scripts that never run Java (stop, status, infra) set EVENTSHOP_REQUIRE_JDK=0 so that they

@@ -1,5 +1,6 @@
 package io.eventshop.broker;
 
+import com.rabbitmq.client.Address;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import io.micrometer.core.instrument.Gauge;
@@ -10,7 +11,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /**
@@ -59,15 +63,14 @@ public class BrokerConnection implements BrokerConnectionSource {
     public synchronized Connection get() throws IOException, TimeoutException {
         if (connection == null || !connection.isOpen()) {
             ConnectionFactory factory = new ConnectionFactory();
-            factory.setHost(config.host());
-            factory.setPort(config.port());
             factory.setUsername(config.username());
             factory.setPassword(config.password());
             factory.setVirtualHost(config.virtualHost());
             factory.setConnectionTimeout((int) config.connectionTimeout().toMillis());
             // Users re-create channels after a failure; library recovery would replay them behind their back.
             factory.setAutomaticRecoveryEnabled(false);
-            connection = factory.newConnection("eventshop");
+            // Several addresses: tried in a random order (the client shuffles them), the first that answers wins.
+            connection = factory.newConnection(addresses(), "eventshop");
         }
         return connection;
     }
@@ -77,7 +80,21 @@ public class BrokerConnection implements BrokerConnectionSource {
         return current != null && current.isOpen();
     }
 
+    /** Where the service connects: every node's address, and the virtual host. */
     public String address() {
-        return config.host() + ":" + config.port() + config.virtualHost();
+        return addresses().stream().map(Address::toString).collect(Collectors.joining(",")) + config.virtualHost();
+    }
+
+    private List<Address> addresses() {
+        return config.addresses().map(BrokerConnection::parse).orElseGet(() -> List.of(new Address(config.host(), config.port())));
+    }
+
+    static List<Address> parse(String addresses) {
+        List<Address> parsed = Arrays.stream(addresses.split(",")).map(String::strip).filter(address -> !address.isEmpty())
+                .map(Address::parseAddress).toList();
+        if (parsed.isEmpty()) {
+            throw new IllegalArgumentException("rabbitmq.addresses names no broker: '" + addresses + "'");
+        }
+        return parsed;
     }
 }

@@ -76,7 +76,7 @@ public final class Relay implements AutoCloseable {
     public static Relay create(String category, EventStore store, Vertx vertx, PgConnectOptions database,
             BrokerConnectionSource broker, RelayOptions options, MeterRegistry registry, EventSpans spans) {
         RelayMetrics metrics = new RelayMetrics(registry);
-        return new Relay(category, store, new RelayLeadership(vertx, database, category, options.confirmTimeout()),
+        return new Relay(category, store, new RelayLeadership(vertx, database, category, options.confirmTimeout(), options.lockTimeout()),
                 new Publisher(broker, category, options.confirmTimeout(), (event, failure) -> {
                     metrics.unpublishable(category);
                     LOG.errorf("relay for category %s cannot encode %s version %d (%s) as a message, so it publishes no doorbell for it;"

@@ -31,7 +31,15 @@ public interface RelayConfig {
     @WithDefault("2s")
     Duration retryInterval();
 
+    /**
+     * How long the lead outlives a leader that stopped answering (paused, hung, cut off): Postgres closes the
+     * lock's session after it idled this long ({@code idle_session_timeout}); a live leader pings it three times
+     * as often. Another replica takes over within this plus {@link #retryInterval()}.
+     */
+    @WithDefault("10s")
+    Duration lockTimeout();
+
     default RelayOptions options() {
-        return new RelayOptions(batchSize(), pollInterval(), confirmTimeout(), retryInterval());
+        return new RelayOptions(batchSize(), pollInterval(), confirmTimeout(), retryInterval(), lockTimeout());
     }
 }

@@ -7,12 +7,20 @@ import io.vertx.mutiny.sqlclient.Tuple;
 import io.vertx.pgclient.PgConnectOptions;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Who relays a category: the holder of a session advisory lock on a connection of its own (not
  * pooled: a session lock lives and dies with its session). The holder also writes the category's
  * checkpoint on that same connection, so a relay that lost its lock (its connection died) cannot
  * move the checkpoint any more, and checkpoints only move forward.
+ *
+ * <p>A leader that stops answering but keeps its TCP session (a paused or hung process, a machine cut
+ * off without a reset) would hold the lock for ever, and no other replica would relay the category. So
+ * the lock's session is opened with {@code idle_session_timeout}: Postgres closes it, and so frees the
+ * lock, once it has been idle that long, and the leader pings it three times within that time from its
+ * event loop. A leader resumed after the server closed its session finds the session gone at its next
+ * statement: its checkpoint write fails, it stops leading and competes again (DECISIONS 53).
  *
  * <p>Blocking methods: call them from the relay's own (virtual) thread, never an event loop.
  */
@@ -33,18 +41,25 @@ final class RelayLeadership implements AutoCloseable {
     private final PgConnectOptions connectOptions;
     private final String category;
     private final Duration timeout;
-    private volatile PgConnection connection;
+    private final Duration lockTimeout;
+    private final AtomicReference<PgConnection> connection = new AtomicReference<>();
 
-    RelayLeadership(Vertx vertx, PgConnectOptions connectOptions, String category, Duration timeout) {
+    /**
+     * @param timeout     how long one statement on the lock's connection may take
+     * @param lockTimeout how long the lock outlives a leader that stopped pinging its session
+     */
+    RelayLeadership(Vertx vertx, PgConnectOptions connectOptions, String category, Duration timeout, Duration lockTimeout) {
         this.vertx = vertx;
-        this.connectOptions = connectOptions;
+        this.connectOptions = new PgConnectOptions(connectOptions)
+                .addProperty("idle_session_timeout", Long.toString(lockTimeout.toMillis()));
         this.category = category;
         this.timeout = timeout;
+        this.lockTimeout = lockTimeout;
     }
 
     /** Whether this relay holds the lock now: its lock connection is open. */
     boolean held() {
-        return connection != null;
+        return connection.get() != null;
     }
 
     /** Tries once to take the lock; true when this relay now leads the category. */
@@ -59,8 +74,12 @@ final class RelayLeadership implements AutoCloseable {
                     .iterator().next().getBoolean(0);
         } finally {
             if (acquired) {
-                candidate.closeHandler(() -> connection = null);
-                connection = candidate;
+                connection.set(candidate);
+                long pinger = vertx.setPeriodic(lockTimeout.toMillis() / 3, id -> ping(candidate));
+                candidate.closeHandler(() -> {
+                    vertx.cancelTimer(pinger);
+                    connection.compareAndSet(candidate, null);
+                });
             } else {
                 candidate.closeAndAwait();
             }
@@ -85,18 +104,26 @@ final class RelayLeadership implements AutoCloseable {
                 .await().atMost(timeout);
     }
 
+    // Keeps the session from idling into idle_session_timeout while this process runs. A ping that fails means the
+    // session is unusable: closing it ends the lead at once rather than at the next checkpoint.
+    private void ping(PgConnection session) {
+        session.query("select 1").execute().subscribe().with(rows -> {
+        }, failure -> session.close().subscribe().with(done -> {
+        }, ignored -> {
+        }));
+    }
+
     /** Gives up the lead (closing the session releases the lock). */
     @Override
     public void close() {
-        PgConnection current = connection;
-        connection = null;
+        PgConnection current = connection.getAndSet(null);
         if (current != null) {
             current.close().await().atMost(timeout);
         }
     }
 
     private PgConnection lockConnection() {
-        PgConnection current = connection;
+        PgConnection current = connection.get();
         if (current == null) {
             throw new LeadershipLostException(category);
         }

@@ -118,7 +118,7 @@ class RelayBrokerFaultsTest {
     private static Relay start(String category) {
         RelayOptions options = new RelayOptions(100, Duration.ofMillis(200), Duration.ofSeconds(3), Duration.ofMillis(300));
         Relay relay = new Relay(category, fx.store,
-                new RelayLeadership(fx.vertx, LocalPostgres.connectOptions(fx.port, fx.database), category, Duration.ofSeconds(5)),
+                new RelayLeadership(fx.vertx, LocalPostgres.connectOptions(fx.port, fx.database), category, Duration.ofSeconds(5), RelayOptions.DEFAULT_LOCK_TIMEOUT),
                 new Publisher(broker, category, options.confirmTimeout(), (event, failure) -> { }), options,
                 new RelayMetrics(new SimpleMeterRegistry()));
         relay.start();

@@ -168,7 +168,7 @@ class RelayTest {
     private Relay start(Duration pollInterval) {
         RelayOptions options = new RelayOptions(100, pollInterval, Duration.ofSeconds(5), Duration.ofMillis(300));
         PgConnectOptions database = LocalPostgres.connectOptions(fx.port, fx.database);
-        Relay relay = new Relay(category, fx.store, new RelayLeadership(fx.vertx, database, category, Duration.ofSeconds(5)),
+        Relay relay = new Relay(category, fx.store, new RelayLeadership(fx.vertx, database, category, Duration.ofSeconds(5), RelayOptions.DEFAULT_LOCK_TIMEOUT),
                 new Publisher(() -> amqp, category, options.confirmTimeout(), (event, failure) -> { }), options,
                 new RelayMetrics(new SimpleMeterRegistry()));
         fx.store.onCommit(categories -> {
