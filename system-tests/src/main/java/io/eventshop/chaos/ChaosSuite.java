@@ -61,6 +61,9 @@ public final class ChaosSuite {
     private static final int SKUS = 8;
     // Generous: six JVMs start at once, and a shared 2-core machine took almost 4 minutes for them.
     private static final Duration STARTUP = Duration.ofMinutes(6);
+    // Past the relay's lock timeout (10 s: Postgres ends the paused leader's session) and the AMQP heartbeat
+    // timeout (60 s, the client's default: the broker closes its connections and requeues what it held).
+    private static final Duration PAUSE = Duration.ofSeconds(75);
 
     private ChaosSuite() {
     }
@@ -154,7 +157,7 @@ public final class ChaosSuite {
         Load load = new Load(frontends, ledger, skus, shape, options.seed());
         Map<String, Integer> counts = new LinkedHashMap<>();
         replicas.forEach((service, list) -> counts.put(service, list.size()));
-        Schedule schedule = Schedule.of(options.seed(), options.full(), topology.infrastructureFaults(), counts);
+        Schedule schedule = Schedule.of(options.seed(), options.full(), options.asyncStandby(), topology.infrastructureFaults(), counts);
         System.out.println("schedule (" + schedule.steps().size() + " faults): " + schedule.steps());
         if (!schedule.leftOut().isEmpty()) {
             System.out.println("left out (the topology cannot inject them): " + schedule.leftOut());
@@ -178,7 +181,7 @@ public final class ChaosSuite {
                     Thread.currentThread().interrupt();
                 }
             });
-            FaultInjector injector = new FaultInjector(topology, replicas, Duration.ofSeconds(45), Duration.ofSeconds(5), Duration.ofSeconds(30));
+            FaultInjector injector = new FaultInjector(topology, replicas, PAUSE, Duration.ofSeconds(5), Duration.ofSeconds(30));
             try {
                 faults = injector.run(schedule, () -> rebuildMidRun(load));
                 Thread.sleep(options.full() ? 20_000 : 5_000); // the load goes on a little after the last fault

@@ -24,8 +24,11 @@ record Schedule(List<Step> steps, List<FaultKind> leftOut) {
         }
     }
 
-    /** Full: every fault of issue 15. Short: one of each kind that matters most, for CI. */
-    static Schedule of(long seed, boolean full, List<FaultKind> infrastructure, Map<String, Integer> replicas) {
+    /**
+     * Full: every fault of issue 15. Short: one of each kind that matters most, for CI, and the Postgres failover
+     * too when {@code failover} (a run with an asynchronous standby is about nothing else).
+     */
+    static Schedule of(long seed, boolean full, boolean failover, List<FaultKind> infrastructure, Map<String, Integer> replicas) {
         Random random = new Random(seed);
         List<Step> draw = new ArrayList<>();
         List<FaultKind> leftOut = new ArrayList<>();
@@ -39,7 +42,7 @@ record Schedule(List<Step> steps, List<FaultKind> leftOut) {
             leftOut.add(FaultKind.BROKER_NODE_KILL);
         }
         add(draw, leftOut, infrastructure, FaultKind.BROKER_DOWN, full ? 1 : 0, random);
-        add(draw, leftOut, infrastructure, FaultKind.POSTGRES_FAILOVER, full ? 1 : 0, random);
+        add(draw, leftOut, infrastructure, FaultKind.POSTGRES_FAILOVER, full || failover ? 1 : 0, random);
         add(draw, leftOut, infrastructure, FaultKind.POSTGRES_RESTART, full ? 2 : 1, random);
         List<String> names = new ArrayList<>();
         replicas.forEach((service, count) -> {
