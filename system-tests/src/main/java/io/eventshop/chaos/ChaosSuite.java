@@ -87,12 +87,16 @@ public final class ChaosSuite {
         try (Topology topology = startTopology(options, root)) {
             System.out.println("topology: " + topology.name() + ", up in " + Duration.between(started, Instant.now()).toSeconds() + " s");
             Map<String, List<Replica>> replicas = replicas(root, logs, topology, options);
+            // An interrupted run (Ctrl-C, a build's timeout) leaves no replica behind.
+            Thread stopReplicas = new Thread(() -> replicas.values().forEach(list -> list.forEach(Replica::close)));
+            Runtime.getRuntime().addShutdownHook(stopReplicas);
             try (Frontends frontends = new Frontends(topology, replicas)) {
                 startReplicas(replicas);
                 System.out.println("replicas ready " + Duration.between(started, Instant.now()).toSeconds() + " s after the start; logs in " + logs);
                 return exercise(options, topology, replicas, frontends);
             } finally {
-                replicas.values().forEach(list -> list.forEach(Replica::close));
+                Runtime.getRuntime().removeShutdownHook(stopReplicas);
+                stopReplicas.run();
             }
         }
     }

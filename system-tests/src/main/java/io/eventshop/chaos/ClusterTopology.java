@@ -43,8 +43,13 @@ final class ClusterTopology implements Topology {
      * topology's setting): commits are acknowledged before the standby has them, as the suite must be able to notice.
      */
     static ClusterTopology start(Path root, boolean asyncStandby) throws IOException, InterruptedException {
-        run(root, Map.of(), Duration.ofMinutes(5), "deploy/chaos/topology", "up");
         Path file = Path.of(System.getenv().getOrDefault("EVENTSHOP_CHAOS_DIR", "/tmp/eventshop-chaos"), "topology.env");
+        // `topology up` replaces a running topology: on a shared machine that may be someone else's, so refuse.
+        if (Files.exists(file)) {
+            throw new IOException("a chaos topology is up already (" + file + ", on the ports it names): stop it with"
+                    + " deploy/chaos/topology down if it is yours, or wait until its owner has");
+        }
+        run(root, Map.of(), Duration.ofMinutes(5), "deploy/chaos/topology", "up");
         Properties env = new Properties();
         try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             env.load(reader);
