@@ -119,6 +119,9 @@ public final class ChaosSuite {
         // The saga's deadline, short enough that an order whose reservation never comes is decided within the run.
         environment.put("EVENTSHOP_ORDERS_RESERVATION_DEADLINE", options.full() ? "60s" : "30s");
         environment.put("EVENTSHOP_ORDERS_DEADLINE_CHECK_INTERVAL", "2s");
+        // Start-up migrations take a JDBC connection; on a loaded machine the default 5 s wait for one ended a start.
+        environment.put("QUARKUS_DATASOURCE_JDBC_ACQUISITION_TIMEOUT", "60s");
+        environment.put("QUARKUS_DATASOURCE_EVENTSTORE_JDBC_ACQUISITION_TIMEOUT", "60s");
         Map<String, List<Replica>> replicas = new LinkedHashMap<>();
         for (String service : SERVICES) {
             List<Replica> list = new ArrayList<>();
