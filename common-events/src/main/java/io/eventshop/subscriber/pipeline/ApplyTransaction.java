@@ -141,14 +141,16 @@ final class ApplyTransaction {
     /**
      * A replay page: the same protocol with the per-stream state in memory. The category's checkpoint row
      * is locked and must still be {@code from}, still replaying: replicas replaying one view take turns, page
-     * by page, and never apply a page twice. The page's events count towards the replay's progress.
+     * by page, and never apply a page twice. The page's events count towards the replay's progress; what the
+     * memory must remember past the page commits with the checkpoint.
      */
     Uni<Replayed> replay(String category, Checkpoint from, List<StoredEvent> page, Decoded decoded, ReplayMemory memory) {
         Checkpoint end = page.getLast().position();
+        String overtaken = memory.overtakenAfter(page);
         return store.inTransaction(tx -> lockAt(tx, category, from, true).chain(() -> {
             PagePlan plan = PagePlan.of(page, memory);
             return execute(tx, plan, memory, page.size() == 1, decoded)
-                    .call(() -> checkpoints.save(tx, subscription.name(), category, end, page.size()))
+                    .call(() -> checkpoints.saveReplay(tx, subscription.name(), category, end, page.size(), overtaken))
                     .map(applied -> new Replayed(applied, plan.lastVersions()));
         }));
     }

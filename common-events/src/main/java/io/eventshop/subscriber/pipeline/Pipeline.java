@@ -127,7 +127,7 @@ public final class Pipeline {
             @Override
             public void apply(Checkpoint at, List<StoredEvent> events) {
                 ApplyTransaction.Replayed replayed = await(transaction.replay(category, at, events, decoded, memory));
-                memory.advance(replayed.lastVersions());
+                memory.advance(events, replayed.lastVersions());
                 listener.page(true, replayed.applied());
             }
 

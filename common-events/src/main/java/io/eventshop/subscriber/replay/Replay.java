@@ -13,26 +13,26 @@ import io.eventshop.subscriber.state.StreamStates;
 import io.eventshop.worker.Worker;
 import io.smallrye.mutiny.Uni;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
 import org.jboss.logging.Logger;
 
 /**
- * A new view fills itself from the store: page after page in the store's order, with its per-stream
- * state in memory ({@link ReplayState}) rather than in rows, no live consumer meanwhile. At the head it
- * freezes its checkpoint, writes every stream's row once, {@value #ROWS_PER_PAGE} pages' worth per
- * transaction (so no transaction of it holds back the store's horizon for long), and the category goes
- * live; the catch-up right after applies what was published in the meantime. Replicas take turns page by
- * page through the checkpoint row's lock; a restart resumes exactly where the last page committed, or
- * resumes the finish. Reads and decoding run one page ahead on another thread.
+ * A new view fills itself from the store: page after page in the store's order, with no per-stream rows
+ * and no per-stream memory either ({@link ReplayState} holds the exceptions only), no live consumer
+ * meanwhile. At the head it freezes its checkpoint, writes every stream's row from the store,
+ * {@value #ROWS_PER_PAGE} pages' worth per transaction (so no transaction of it holds back the store's
+ * horizon for long), and the category goes live; the catch-up right after applies what was published in
+ * the meantime. Replicas take turns page by page through the checkpoint row's lock; a restart resumes
+ * exactly where the last page committed, or resumes the finish where its last batch committed. Reads,
+ * decoding and the search for overtakers ({@link Overtakers}) run one page ahead on another thread.
  */
 public final class Replay {
 
@@ -49,6 +49,7 @@ public final class Replay {
     private final Pipeline pipeline;
     private final int pageSize;
     private final Worker worker;
+    private final Overtakers overtakers;
 
     public Replay(Subscription subscription, EventStore store, StreamStates streams, Checkpoints checkpoints, Pipeline pipeline,
             int pageSize, Worker worker) {
@@ -59,6 +60,7 @@ public final class Replay {
         this.pipeline = pipeline;
         this.pageSize = pageSize;
         this.worker = worker;
+        this.overtakers = new Overtakers(store);
     }
 
     /**
@@ -70,11 +72,12 @@ public final class Replay {
     public boolean run(Position position) {
         String category = position.category();
         Checkpoint checkpoint = position.checkpoint();
-        ReplayState state = state(category, checkpoint);
+        Checkpoints.ReplayNotes notes = notes(category);
         if (position.finishing()) {
             LOG.infof("subscriber %s resumes the end of its replay of %s at %s", subscription.name(), category, checkpoint);
-            return finish(category, checkpoint, state);
+            return finish(category, checkpoint, notes.finishedAfter());
         }
+        ReplayState state = new ReplayState(parked(category), notes.overtaken(), checkpoint);
         long applied = 0;
         long waitingForReads = 0;
         long started = System.nanoTime();
@@ -88,9 +91,10 @@ public final class Replay {
             if (page.events().isEmpty()) {
                 LOG.infof("subscriber %s replayed %s: %,d events in %.1f s; writing the stream rows, then live from %s", subscription.name(),
                         category, applied, (System.nanoTime() - started) / 1e9, checkpoint);
-                return finish(category, checkpoint, state);
+                return finish(category, checkpoint, null);
             }
             next = readAhead(category, page.events().getLast().position());
+            state.begin(page.events(), page.overtakers());
             if (!pipeline.replay(category, checkpoint, page.events(), page.decoded(), state)) {
                 LOG.debugf("subscriber %s: the replay of %s moved on elsewhere; reloading", subscription.name(), category);
                 return false; // the next pass starts from the stored state
@@ -108,34 +112,33 @@ public final class Replay {
         return false;
     }
 
-    private record Page(List<StoredEvent> events, Decoded decoded) {
+    private record Page(List<StoredEvent> events, Decoded decoded, Map<UUID, Overtakers.Overtaker> overtakers) {
     }
 
-    // Read and decoded on another thread while the previous page is applied: with the store's read,
-    // decoding is most of a replay's time outside Postgres.
+    // Read, decoded and checked for overtakers on another thread while the previous page is applied: with the
+    // store's read, decoding is most of a replay's time outside Postgres.
     private CompletableFuture<Page> readAhead(String category, Checkpoint after) {
-        return store.readCategory(category, after, pageSize).subscribeAsCompletionStage()
-                .thenApplyAsync(events -> new Page(events, Decoded.of(events, subscription)), DECODER);
+        return store.readCategory(category, after, pageSize)
+                .chain(events -> overtakers.in(events).map(found -> Map.entry(events, found))).subscribeAsCompletionStage()
+                .thenApplyAsync(read -> new Page(read.getKey(), Decoded.of(read.getKey(), subscription), read.getValue()), DECODER);
     }
 
-    // What the replay applied up to its checkpoint, from the store: every stream's highest version read so
-    // far; parked streams keep the version their row says.
-    private ReplayState state(String category, Checkpoint checkpoint) {
-        return store.inTransaction(tx -> streams.replayedUpTo(tx, subscription.name(), category, checkpoint)
-                        .chain(versions -> streams.parkedIn(tx, subscription.name(), category).map(parked -> {
-                            Map<String, Integer> all = new HashMap<>(versions);
-                            all.putAll(parked);
-                            return new ReplayState(all, parked.keySet());
-                        })))
-                .await().atMost(Duration.ofMinutes(10));
+    private Checkpoints.ReplayNotes notes(String category) {
+        return store.inTransaction(tx -> checkpoints.replayNotes(tx, subscription.name(), category)).await().atMost(Duration.ofMinutes(1));
+    }
+
+    // The category's parked streams (their rows say so) and the version each has applied: a handful.
+    private Map<String, Integer> parked(String category) {
+        return store.inTransaction(tx -> streams.parkedIn(tx, subscription.name(), category)).await().atMost(Duration.ofMinutes(1));
     }
 
     /** Where a replay's end stands once it has locked its checkpoint. */
     private enum Finish { DONE_ELSEWHERE, MOVED, FROZEN }
 
-    // Freezes the checkpoint, writes every stream's row (parked streams keep theirs) in bounded transactions, and
-    // the category goes live. Another replica may have finished it, or moved it on before it was frozen.
-    private boolean finish(String category, Checkpoint at, ReplayState state) {
+    // Freezes the checkpoint, writes every stream's row from the store (parked streams keep theirs) in bounded
+    // transactions walking the category in stream id order, each recording how far it got, and the category goes live.
+    // Another replica may have finished it, or moved it on before it was frozen.
+    private boolean finish(String category, Checkpoint at, String finishedAfter) {
         Finish frozen = locked(category, at, (tx, position) -> position.finishing() ? Uni.createFrom().voidItem()
                 : checkpoints.startFinishing(tx, subscription.name(), category));
         if (frozen != Finish.FROZEN) {
@@ -144,28 +147,28 @@ public final class Replay {
         int perTransaction = pageSize * ROWS_PER_PAGE;
         long written = 0;
         long lastReport = System.nanoTime();
-        Iterator<Map.Entry<String, Integer>> rows = state.rows();
-        while (rows.hasNext()) {
+        String after = finishedAfter == null ? "" : finishedAfter;
+        while (true) {
             if (!worker.running()) {
                 return false; // frozen still: the next start resumes the finish
             }
-            List<String> streamIds = new ArrayList<>(perTransaction);
-            List<Integer> versions = new ArrayList<>(perTransaction);
-            while (rows.hasNext() && streamIds.size() < perTransaction) {
-                Map.Entry<String, Integer> row = rows.next();
-                streamIds.add(row.getKey());
-                versions.add(row.getValue());
-            }
-            Finish wrote = locked(category, at, (tx, position) -> streams.writeRows(tx, subscription.name(),
-                    streamIds.toArray(String[]::new), versions.toArray(Integer[]::new)));
+            String from = after;
+            AtomicReference<StreamStates.ReplayedRows> batch = new AtomicReference<>();
+            Finish wrote = locked(category, at, (tx, position) -> streams.writeReplayedRows(tx, subscription.name(), category, at, from,
+                    perTransaction).invoke(batch::set).chain(rows -> rows.last() == null ? Uni.createFrom().voidItem()
+                    : checkpoints.finishedUpTo(tx, subscription.name(), category, rows.last())));
             if (wrote != Finish.FROZEN) {
                 return wrote == Finish.DONE_ELSEWHERE;
             }
-            written += streamIds.size();
+            if (batch.get().last() == null) {
+                break;
+            }
+            after = batch.get().last();
+            written += batch.get().streams();
             if (System.nanoTime() - lastReport > REPORT_EVERY.toNanos()) {
                 lastReport = System.nanoTime();
-                LOG.infof("subscriber %s finishing its replay of %s: %,d of %,d stream rows written", subscription.name(), category,
-                        written, state.streams());
+                LOG.infof("subscriber %s finishing its replay of %s: %,d stream rows written, up to %s", subscription.name(), category,
+                        written, after);
             }
         }
         if (locked(category, at, (tx, position) -> checkpoints.finishReplay(tx, subscription.name(), category)) == Finish.MOVED) {

@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -35,10 +36,17 @@ public final class Checkpoints {
             + " values ($1, $2, $3::bigint::text::xid8, $4, $5) on conflict do nothing";
     private static final String SAVE = "update event_store.subscriber_checkpoints set transaction_id = $3::bigint::text::xid8,"
             + " global_position = $4, replayed = replayed + $5, updated_at = now() where subscriber = $1 and category = $2";
+    private static final String SAVE_REPLAY = "update event_store.subscriber_checkpoints set transaction_id = $3::bigint::text::xid8,"
+            + " global_position = $4, replayed = replayed + $5, replay_overtaken = coalesce($6::text::jsonb, replay_overtaken),"
+            + " updated_at = now() where subscriber = $1 and category = $2";
+    private static final String REPLAY_NOTES = "select replay_overtaken::text, finish_after from event_store.subscriber_checkpoints"
+            + " where subscriber = $1 and category = $2";
+    private static final String FINISHED_UP_TO = "update event_store.subscriber_checkpoints set finish_after = $3, updated_at = now()"
+            + " where subscriber = $1 and category = $2";
     private static final String START_FINISHING = "update event_store.subscriber_checkpoints set finishing = true, updated_at = now()"
             + " where subscriber = $1 and category = $2";
     private static final String FINISH_REPLAY = "update event_store.subscriber_checkpoints set replaying = false, finishing = false,"
-            + " updated_at = now() where subscriber = $1 and category = $2";
+            + " replay_overtaken = '[]', finish_after = null, updated_at = now() where subscriber = $1 and category = $2";
     // Subscribers starting together on several replicas: one initialises, the others find its rows.
     private static final String SERIALISE = "select pg_advisory_xact_lock(hashtext('eventshop.subscriber'), hashtext($1))";
     private static final String DELETE = "delete from event_store.subscriber_checkpoints where subscriber = $1";
@@ -145,6 +153,31 @@ public final class Checkpoints {
         return tx.connection().preparedQuery(SAVE)
                 .execute(Tuple.of(subscriber, category, to.transactionId(), to.globalPosition(), replayed))
                 .replaceWithVoid();
+    }
+
+    /**
+     * A replay page's end: as {@link #save}, with what the replay must remember past it ({@code overtaken}, stored
+     * form; null keeps what is stored). Call it with the row locked.
+     */
+    public Uni<Void> saveReplay(StoreTransaction tx, String subscriber, String category, Checkpoint to, int replayed, String overtaken) {
+        return tx.connection().preparedQuery(SAVE_REPLAY)
+                .execute(Tuple.tuple(Arrays.asList(subscriber, category, to.transactionId(), to.globalPosition(), replayed,
+                        overtaken)))
+                .replaceWithVoid();
+    }
+
+    /** What a replay committed besides its checkpoint: the streams it applied out of store order, and how far its finish got. */
+    public record ReplayNotes(String overtaken, String finishedAfter) {
+    }
+
+    public Uni<ReplayNotes> replayNotes(StoreTransaction tx, String subscriber, String category) {
+        return tx.connection().preparedQuery(REPLAY_NOTES).execute(Tuple.of(subscriber, category)).map(rows -> rows.size() == 0
+                ? new ReplayNotes("[]", null) : new ReplayNotes(rows.iterator().next().getString(0), rows.iterator().next().getString(1)));
+    }
+
+    /** The finish of a replay wrote the rows of every stream up to {@code streamId}. Call it with the row locked. */
+    public Uni<Void> finishedUpTo(StoreTransaction tx, String subscriber, String category, String streamId) {
+        return tx.connection().preparedQuery(FINISHED_UP_TO).execute(Tuple.of(subscriber, category, streamId)).replaceWithVoid();
     }
 
     /** Freezes a replay that reached the head while it writes its stream rows. Call it with the row locked ({@link #lock}). */

@@ -98,15 +98,16 @@ public final class StreamStates {
             + " and (e.transaction_id, e.global_position) <= (h.transaction_id, h.global_position)"
             + " group by e.stream_id on conflict do nothing)"
             + " select h.transaction_id::text::bigint, h.global_position from head h";
-    // What a replay has applied up to its checkpoint: every stream's highest version read so far (a gap
-    // repair only ever fills versions below one that was read). Streams with a row (parked) keep it.
-    private static final String REPLAYED = "select e.stream_id, max(e.stream_version) from event_store.events e"
-            + " where e.category = $2 and (e.transaction_id, e.global_position) <= ($3::bigint::text::xid8, $4)"
-            + " and not exists (select 1 from event_store.subscriber_streams s where s.subscriber = $1 and s.stream_id = e.stream_id)"
-            + " group by e.stream_id";
-    // Rows a parked stream already has stay as they are.
-    private static final String WRITE_ROWS = "insert into event_store.subscriber_streams (subscriber, stream_id, last_version)"
-            + " select $1, s.stream_id, s.last_version from unnest($2::text[], $3::int[]) s (stream_id, last_version) on conflict do nothing";
+    // A replay's end: the rows of the next streams of the category in stream id order, each at its highest version up
+    // to the replay's checkpoint (what the replay applied: below it every version was read or repaired). Streams with a
+    // row (parked) keep it. A range read of events_category_stream that stops after its streams.
+    private static final String WRITE_REPLAYED = "with batch as (select e.stream_id, max(e.stream_version) as version"
+            + " from event_store.events e where e.category = $2 and e.stream_id > $3"
+            + " and (e.transaction_id, e.global_position) <= ($4::bigint::text::xid8, $5)"
+            + " group by e.stream_id order by e.stream_id limit $6),"
+            + " written as (insert into event_store.subscriber_streams (subscriber, stream_id, last_version)"
+            + " select $1, b.stream_id, b.version from batch b on conflict do nothing)"
+            + " select count(*)::int, max(stream_id) from batch";
     private static final String PARKED_IN = "select stream_id, last_version from event_store.subscriber_streams"
             + " where subscriber = $1 and parked_version is not null and stream_id like $2 || '-%'";
     // Back to a position: a stream with events after it counts as applied up to its last version at or
@@ -242,17 +243,6 @@ public final class StreamStates {
         });
     }
 
-    /** A replay's per-stream versions up to {@code checkpoint}, rebuilt from the store (a restart resumes exactly). */
-    public Uni<Map<String, Integer>> replayedUpTo(StoreTransaction tx, String subscriber, String category, Checkpoint checkpoint) {
-        return unbounded(tx).chain(() -> tx.connection().preparedQuery(REPLAYED)
-                        .execute(Tuple.of(subscriber, category, checkpoint.transactionId(), checkpoint.globalPosition())))
-                .map(rows -> {
-                    Map<String, Integer> versions = new HashMap<>();
-                    rows.forEach(row -> versions.put(row.getString(0), row.getInteger(1)));
-                    return versions;
-                });
-    }
-
     /** The category's parked streams and the version each has applied. */
     public Uni<Map<String, Integer>> parkedIn(StoreTransaction tx, String subscriber, String category) {
         return tx.connection().preparedQuery(PARKED_IN).execute(Tuple.of(subscriber, category)).map(rows -> {
@@ -262,9 +252,22 @@ public final class StreamStates {
         });
     }
 
-    /** Part of a replay's end: rows for {@code streams} at {@code versions} (same order), where none exists yet. */
-    public Uni<Void> writeRows(StoreTransaction tx, String subscriber, String[] streams, Integer[] versions) {
-        return tx.connection().preparedQuery(WRITE_ROWS).execute(Tuple.of(subscriber, streams, versions)).replaceWithVoid();
+    /** The rows a batch of a replay's end wrote: how many streams, and the last one (null when none was left). */
+    public record ReplayedRows(int streams, String last) {
+    }
+
+    /**
+     * Part of a replay's end: rows for up to {@code limit} streams of {@code category} after {@code afterStream} (in
+     * stream id order; "" before the first), each at its highest version up to {@code checkpoint}, where none exists yet.
+     */
+    public Uni<ReplayedRows> writeReplayedRows(StoreTransaction tx, String subscriber, String category, Checkpoint checkpoint,
+            String afterStream, int limit) {
+        return tx.connection().preparedQuery(WRITE_REPLAYED).execute(Tuple.tuple(List.of(subscriber, category, afterStream,
+                        checkpoint.transactionId(), checkpoint.globalPosition(), limit)))
+                .map(rows -> {
+                    Row row = rows.iterator().next();
+                    return new ReplayedRows(row.getInteger(0), row.getString(1));
+                });
     }
 
     /** Moves the category's streams back to {@code to}; returns how many streams were moved. */

@@ -1,0 +1,119 @@
+package io.eventshop.subscriber;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.eventshop.events.StreamId;
+import io.eventshop.store.Checkpoint;
+import io.eventshop.store.ExpectedVersion;
+import io.eventshop.store.StoredEvent;
+import io.eventshop.subscriber.runtime.Subscriber;
+import io.eventshop.subscriber.runtime.SubscriberOptions;
+import io.eventshop.testing.StoreFixture;
+import io.smallrye.mutiny.Uni;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A replay keeps no per-stream versions: after a restart it resumes from its checkpoint and what it committed
+ * with it. The one thing it must remember across pages, a version applied before the store's order reached it
+ * (its successor came first and repaired it), survives the restart: the resumed replay passes over it.
+ */
+class ReplayResumeTest {
+
+    /** 7 events per page. */
+    private static final SubscriberOptions SMALL_PAGES = new SubscriberOptions("classic", 32, 7, Duration.ofMillis(500), 3, 50,
+            Duration.ofSeconds(20), Duration.ofMillis(20), Duration.ofMillis(200), Duration.ofMillis(300));
+
+    static StoreFixture fx;
+    SubscriberFixture sf;
+    private String trigger;
+
+    @BeforeAll
+    static void open() {
+        fx = StoreFixture.open(16);
+        sql("create schema if not exists subscriber_test");
+        sql("create sequence if not exists subscriber_test.replay_refusals");
+        sql("create or replace function subscriber_test.refuse_replay_beyond() returns trigger language plpgsql as $$ begin"
+                + " perform nextval('subscriber_test.replay_refusals');"
+                + " raise exception 'test: the replay of % stops here', new.subscriber; end $$");
+    }
+
+    @AfterAll
+    static void close() {
+        fx.close();
+    }
+
+    @BeforeEach
+    void fixture() throws Exception {
+        sf = new SubscriberFixture(fx);
+        trigger = "stop_" + sf.category.replace('-', '_');
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        sql("drop trigger if exists " + trigger + " on event_store.subscriber_checkpoints");
+        sf.close();
+    }
+
+    @Test
+    void a_replay_restarted_after_a_version_that_came_before_its_predecessor_applies_every_version_once() {
+        List<StoredEvent> history = new ArrayList<>(sf.appendStreams(3, 2));
+        // Version 3 of this stream takes its transaction id before versions 1 and 2 are appended: it comes first in
+        // store order, as the seventh event, and the replay's first page (7 events) repairs 1 and 2 before it.
+        StreamId inverted = sf.newStream();
+        var go = new CompletableFuture<Void>();
+        var xidTaken = new CompletableFuture<Void>();
+        var late = fx.store.inTransaction(tx -> tx.connection().query("select pg_current_xact_id()").execute()
+                        .invoke(() -> xidTaken.complete(null))
+                        .chain(() -> Uni.createFrom().completionStage(go))
+                        .chain(() -> fx.store.append(tx, inverted, ExpectedVersion.exactly(2), SubscriberFixture.confirmations(1))))
+                .subscribeAsCompletionStage();
+        xidTaken.join();
+        history.addAll(sf.append(inverted, SubscriberFixture.confirmations(2)));
+        go.complete(null);
+        history.addAll(late.join());
+        history.addAll(sf.appendStreams(5, 1));
+        // Readers stop at the horizon, which any transaction of the server (another database's too) holds back.
+        await().atMost(Duration.ofSeconds(30)).until(() -> readable().size() == history.size());
+        List<StoredEvent> inStoreOrder = readable();
+        assertThat(inStoreOrder.get(6).streamId()).isEqualTo(inverted);
+        assertThat(inStoreOrder.get(6).streamVersion()).as("the store hands out version 3 first").isEqualTo(3);
+
+        // The replay stops after its first page: every later page's checkpoint is refused.
+        sql("create trigger " + trigger + " before update on event_store.subscriber_checkpoints for each row"
+                + " when (new.subscriber = '" + sf.subscriber + "' and new.replayed > 7)"
+                + " execute function subscriber_test.refuse_replay_beyond()");
+        long refused = refusals();
+        Subscriber first = sf.start(sf.recordingView(), SMALL_PAGES);
+        await().atMost(Duration.ofSeconds(20)).until(() -> refusals() >= refused + 2);
+        first.close();
+        assertThat(sf.applied().get(inverted.value())).as("repaired before version 3, in the first page").containsExactly(1, 2, 3);
+        sql("drop trigger " + trigger + " on event_store.subscriber_checkpoints");
+
+        Subscriber second = sf.start(sf.recordingView(), SMALL_PAGES);
+        await().atMost(Duration.ofSeconds(20)).until(() -> second.status().await().indefinitely().state() == Subscriber.State.LIVE);
+        assertThat(sf.applied()).as("every version once, in order").isEqualTo(SubscriberFixture.expected(history));
+        assertThat(sf.deadLetters()).isEmpty();
+    }
+
+    private List<StoredEvent> readable() {
+        return fx.store.readCategory(sf.category, Checkpoint.START, 100).await().indefinitely();
+    }
+
+    private static long refusals() {
+        return fx.pool.query("select case when is_called then last_value else 0 end from subscriber_test.replay_refusals").execute()
+                .await().indefinitely().iterator().next().getLong(0);
+    }
+
+    private static void sql(String statement) {
+        fx.pool.query(statement).execute().await().indefinitely();
+    }
+}
