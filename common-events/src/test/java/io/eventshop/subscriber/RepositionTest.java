@@ -52,7 +52,7 @@ class RepositionTest {
     @BeforeEach
     void fixture() throws Exception {
         sf = new SubscriberFixture(fx);
-        repositions = new Repositions(fx.store, new StreamStates(fx.store), new Checkpoints(fx.store));
+        repositions = new Repositions(fx.store, new StreamStates(fx.store), new Checkpoints(fx.store), 200);
     }
 
     @AfterEach

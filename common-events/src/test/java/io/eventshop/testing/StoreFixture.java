@@ -22,7 +22,8 @@ import org.eclipse.microprofile.context.spi.ContextManagerProvider;
  */
 public final class StoreFixture implements AutoCloseable {
 
-    public static final String DATABASE = "eventshop_test";
+    /** {@code eventshop_test}, or the {@code eventshop.test.database} property: a run of its own on a Postgres others test on too. */
+    public static final String DATABASE = System.getProperty("eventshop.test.database", "eventshop_test");
 
     public final Vertx vertx = Vertx.vertx();
     public final Pool pool;

@@ -44,6 +44,10 @@ public final class RebuildBenchmark {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final String ADMIN = "Bearer " + Tokens.admin("bench");
     private static final Pattern NUMBER = Pattern.compile("\"%s\":(-?[0-9.]+)");
+    // The store's horizon age gauge as /q/metrics exports it (Prometheus text; the value may be in E notation).
+    private static final Pattern HORIZON_AGE = Pattern.compile("(?m)^eventshop_store_horizon_age_seconds(?:\\{[^}]*\\})? ([0-9.Ee+-]+)$");
+    /** How often the service measures its horizon age here (5 s by default): often enough to see a stall of a second. */
+    private static final String HORIZON_CHECK_INTERVAL = "200ms";
 
     private RebuildBenchmark() {
     }
@@ -63,7 +67,7 @@ public final class RebuildBenchmark {
 
         long fillStart = System.nanoTime();
         try (RunningShop analytics = RunningShop.start(DATABASE, false, List.of("analytics-service"), "1g",
-                Map.of("EVENTSHOP_VIEWS_ENABLED", "analytics.sales"))) {
+                Map.of("EVENTSHOP_VIEWS_ENABLED", "analytics.sales", "EVENTSHOP_STORE_HORIZON_CHECK_INTERVAL", HORIZON_CHECK_INTERVAL))) {
             String url = analytics.url("analytics-service");
             awaitAnswer(url + "/analytics/sales", Duration.ofMinutes(30));
             double fill = events / ((System.nanoTime() - fillStart) / 1e9);
@@ -74,10 +78,12 @@ public final class RebuildBenchmark {
             long rebuildStart = System.nanoTime();
             request("POST", url + "/admin/subscribers/analytics.sales/rebuild", 202);
             long peak = rssBefore;
+            double horizonAge = 0;
             double replayRate = 0;
             String status;
             while (true) {
                 peak = Math.max(peak, rss(pid));
+                horizonAge = Math.max(horizonAge, horizonAge(analytics.management("analytics-service")));
                 status = request("GET", url + "/admin/subscribers/analytics.sales", 200);
                 if (status.contains("\"REPLAYING\"")) {
                     replayRate = number(status, "eventsPerSecond");
@@ -101,6 +107,8 @@ public final class RebuildBenchmark {
             System.out.println("(baseline: raw ordered read of the whole store, one cursor, mean of a run before and after the rebuild)");
             System.out.printf("analytics-service resident memory: %,d MiB before the rebuild, peak %,d MiB during it (heap limit 1 GiB)%n",
                     rssBefore >> 20, peak >> 20);
+            System.out.printf("store horizon age during the rebuild: max %.2f s (target < 1 s; the service's gauge, measured every %s and"
+                    + " read every 250 ms; it counts the whole cluster's writers)%n", horizonAge, HORIZON_CHECK_INTERVAL);
 
             String middleTime = "2026-09-14T12:00:00Z";
             String middlePosition = middlePosition();
@@ -217,6 +225,14 @@ public final class RebuildBenchmark {
 
     private static double number(String json, String field) {
         Matcher matcher = Pattern.compile(NUMBER.pattern().formatted(field)).matcher(json);
+        return matcher.find() ? Double.parseDouble(matcher.group(1)) : 0;
+    }
+
+    // The service's eventshop_store_horizon_age_seconds gauge: how long the cluster's oldest writing transaction has been open.
+    private static double horizonAge(String management) throws Exception {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(management + "/q/metrics")).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        Matcher matcher = HORIZON_AGE.matcher(response.body());
         return matcher.find() ? Double.parseDouble(matcher.group(1)) : 0;
     }
 

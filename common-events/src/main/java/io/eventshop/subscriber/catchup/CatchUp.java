@@ -52,9 +52,10 @@ public final class CatchUp {
             if (pipeline.catchUp(category, at, page)) {
                 at = page.getLast().position();
             } else {
-                // Another replica applied it, or an operator repositioned us: go on from the stored position.
+                // Another replica applied it, or an operator repositioned us: go on from the stored position, unless
+                // the reposition still moves stream rows back (the next pass waits for it).
                 Optional<Position> stored = checkpoints.find(subscription.name(), category).await().atMost(Duration.ofMinutes(1));
-                if (stored.isEmpty() || stored.get().replaying()) {
+                if (stored.isEmpty() || stored.get().replaying() || stored.get().rows() != null) {
                     return at;
                 }
                 at = stored.get().checkpoint();

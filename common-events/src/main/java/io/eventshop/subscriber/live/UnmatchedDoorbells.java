@@ -52,6 +52,7 @@ final class UnmatchedDoorbells {
         loggedAt.put(ref.stream().value(), now);
         linesInWindow++;
         LOG.warnf("subscriber %s: ignored a message naming %s: the store holds no such event (forged, from another deployment,"
-                + " or not of this subscriber's categories); nothing was applied", subscriber, ref);
+                + " or not of this subscriber's categories), or its category is not live here yet (replaying, seeding or"
+                + " repositioning: the catch-up after applies it); nothing was applied", subscriber, ref);
     }
 }

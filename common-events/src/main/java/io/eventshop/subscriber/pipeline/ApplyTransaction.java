@@ -176,7 +176,8 @@ final class ApplyTransaction {
     private Uni<Void> lockAt(StoreTransaction tx, String category, Checkpoint from, boolean replaying) {
         return checkpoints.lock(tx, subscription.name(), category).invoke(found -> {
             // A finishing replay's checkpoint is frozen: the stream rows it has written hold for that checkpoint only.
-            if (found.isEmpty() || found.get().replaying() != replaying || replaying && found.get().finishing()
+            // So is one whose stream rows a seeding or a reposition writes or moves back.
+            if (found.isEmpty() || found.get().replaying() != replaying || replaying && found.get().finishing() || found.get().rows() != null
                     || !found.get().checkpoint().equals(from)) {
                 throw new PositionMovedException(subscription.name() + " in " + category + " is "
                         + found.map(ApplyTransaction::where).orElse("retired") + ", not at " + from + (replaying ? " (replaying)" : ""));
@@ -185,8 +186,8 @@ final class ApplyTransaction {
     }
 
     private static String where(Position position) {
-        return "at " + position.checkpoint()
-                + (!position.replaying() ? "" : position.finishing() ? " (finishing its replay)" : " (replaying)");
+        return "at " + position.checkpoint() + (position.rows() != null ? " (" + position.rows().kind().name().toLowerCase() + ")"
+                : !position.replaying() ? "" : position.finishing() ? " (finishing its replay)" : " (replaying)");
     }
 
     private Uni<Applied> execute(StoreTransaction tx, PagePlan plan, StreamState state, boolean single, Decoded decoded) {

@@ -9,13 +9,14 @@ import io.eventshop.subscriber.state.StreamStates;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import java.time.Instant;
 import java.util.List;
 
 /**
  * Moves a subscriber back to an earlier place in the store, after a handler bug was fixed, say: its
- * checkpoint in every category, and the version of every stream with events after that place, in one
- * transaction. The next catch-up applies the events after it again, once each and in each stream's
+ * checkpoint in every category, and the version of every stream with events after that place (a bounded number
+ * of streams per transaction, with the category applying nothing until all are back). The next catch-up applies the events after it again, once each and in each stream's
  * order; what came before it is not touched. Never forward (that would skip events), never while a
  * category replays (its state is in memory then), and never automatic: for a reactor this acts on
  * history again.
@@ -65,39 +66,55 @@ public final class Repositions {
     private final EventStore store;
     private final StreamStates streams;
     private final Checkpoints checkpoints;
+    private final int pageSize;
 
-    public Repositions(EventStore store, StreamStates streams, Checkpoints checkpoints) {
+    /** Moving stream rows back {@code pageSize} × {@value StreamRowsTasks#ROWS_PER_PAGE} per transaction. */
+    public Repositions(EventStore store, StreamStates streams, Checkpoints checkpoints, int pageSize) {
         this.store = store;
         this.streams = streams;
         this.checkpoints = checkpoints;
+        this.pageSize = pageSize;
     }
 
     /**
      * Repositions {@code subscription} to {@code from}; a place after a category's checkpoint leaves that
-     * category where it is.
+     * category where it is. The checkpoints move back in one transaction, which leaves each category
+     * repositioning (it applies nothing); then the stream rows move back, a bounded number per transaction, here
+     * (and in any replica's subscriber that finds the task unfinished: they take turns). Runs on a worker thread;
+     * returns once every category applies again.
      *
-     * @throws RepositionRefused (as the Uni's failure) when a category replays or has no checkpoint
+     * @throws RepositionRefused (as the Uni's failure) when a category replays, has no checkpoint, or still seeds or repositions
      */
     public Uni<List<Repositioned>> reposition(Subscription subscription, From from) {
         String name = subscription.name();
         return store.inTransaction(tx -> Multi.createFrom().iterable(subscription.categories())
-                .onItem().transformToUniAndConcatenate(category -> checkpoints.lock(tx, name, category).chain(found -> {
-                    if (found.isEmpty()) {
-                        return Uni.createFrom().failure(new RepositionRefused(name + " has not started reading " + category + " yet"));
-                    }
-                    if (found.get().replaying()) {
-                        return Uni.createFrom().failure(new RepositionRefused(name + " is still replaying " + category
-                                + "; a reposition waits until it has finished"));
-                    }
-                    Checkpoint current = found.get().checkpoint();
-                    return target(tx, category, from, current).chain(to -> {
-                        Checkpoint back = to.isAfter(current) ? current : to;
-                        return streams.reposition(tx, name, category, back)
-                                .call(() -> checkpoints.save(tx, name, category, back, 0))
-                                .map(moved -> new Repositioned(category, current, back, moved));
-                    });
-                }))
-                .collect().asList());
+                        .onItem().transformToUniAndConcatenate(category -> checkpoints.lock(tx, name, category).chain(found -> {
+                            if (found.isEmpty()) {
+                                return Uni.createFrom().failure(new RepositionRefused(name + " has not started reading " + category + " yet"));
+                            }
+                            if (found.get().replaying()) {
+                                return Uni.createFrom().failure(new RepositionRefused(name + " is still replaying " + category
+                                        + "; a reposition waits until it has finished"));
+                            }
+                            if (found.get().rows() != null) {
+                                return Uni.createFrom().failure(new RepositionRefused(name + " is still "
+                                        + found.get().rows().kind().name().toLowerCase() + " " + category + " (" + found.get().rows().done()
+                                        + " stream rows so far); a reposition waits until it has finished"));
+                            }
+                            Checkpoint current = found.get().checkpoint();
+                            return target(tx, category, from, current).chain(to -> {
+                                Checkpoint back = to.isAfter(current) ? current : to;
+                                return checkpoints.startRepositioning(tx, name, category, back)
+                                        .replaceWith(new Repositioned(category, current, back, 0));
+                            });
+                        }))
+                        .collect().asList())
+                .emitOn(Infrastructure.getDefaultWorkerPool())
+                .map(started -> {
+                    StreamRowsTasks rows = new StreamRowsTasks(name, store, streams, checkpoints, pageSize);
+                    return started.stream().map(category -> new Repositioned(category.category(), category.from(), category.to(),
+                            (int) rows.run(category.category(), () -> true).orElseThrow())).toList();
+                });
     }
 
     private Uni<Checkpoint> target(StoreTransaction tx, String category, From from, Checkpoint current) {

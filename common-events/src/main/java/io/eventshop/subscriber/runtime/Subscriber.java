@@ -15,6 +15,7 @@ import io.eventshop.subscriber.pipeline.Pipeline;
 import io.eventshop.subscriber.replay.Replay;
 import io.eventshop.subscriber.state.Checkpoints;
 import io.eventshop.subscriber.state.Position;
+import io.eventshop.subscriber.state.RowsTask;
 import io.eventshop.subscriber.state.StreamRow;
 import io.eventshop.subscriber.state.StreamStates;
 import io.eventshop.tracing.EventSpans;
@@ -26,10 +27,13 @@ import io.smallrye.mutiny.Uni;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -49,7 +53,11 @@ import org.jboss.logging.Logger;
  */
 public final class Subscriber implements AutoCloseable {
 
-    public enum State { STARTING, REPLAYING, CATCHING_UP, LIVE, DEGRADED, STOPPED }
+    /**
+     * SEEDING: a new reactor writes its stream rows at the head before it applies anything; REPOSITIONING: an
+     * operator's reposition moves its stream rows back (both a bounded number per transaction, see {@link StreamRowsTasks}).
+     */
+    public enum State { STARTING, REPLAYING, SEEDING, REPOSITIONING, CATCHING_UP, LIVE, DEGRADED, STOPPED }
 
     /** The resolved dead letter, the version its stream is now applied up to, and whether the stream parked again. */
     @RegisterForReflection
@@ -72,6 +80,7 @@ public final class Subscriber implements AutoCloseable {
     private final LiveConsumers live;
     private final CatchUp catchUp;
     private final Replay replay;
+    private final StreamRowsTasks rowsTasks;
     private final Map<String, SubscriberStatus.Category> lastMeasured = new ConcurrentHashMap<>();
 
     private final AtomicLong passes = new AtomicLong();
@@ -114,6 +123,7 @@ public final class Subscriber implements AutoCloseable {
                 pipeline, deadLetters, metrics);
         this.catchUp = new CatchUp(subscription, store, checkpoints, pipeline, options.pageSize(), worker);
         this.replay = new Replay(subscription, store, streams, checkpoints, pipeline, options.pageSize(), worker);
+        this.rowsTasks = new StreamRowsTasks(subscription.name(), store, streams, checkpoints, options.pageSize());
     }
 
     public Subscription subscription() {
@@ -173,25 +183,28 @@ public final class Subscriber implements AutoCloseable {
                     live.shutDown();
                     break;
                 }
-                Set<String> replaying = positions.values().stream().filter(Position::replaying).map(Position::category)
+                // A category replaying, seeding or repositioning has no live path: its rows do not exist yet or are not back yet.
+                Set<String> closed = positions.values().stream().filter(p -> p.replaying() || p.rows() != null).map(Position::category)
                         .collect(Collectors.toSet());
-                replaying.forEach(live::close); // a replaying category has no live path: its rows do not exist yet
-                boolean reopened = openConsumers(replaying);
-                state = replaying.isEmpty() ? State.CATCHING_UP : State.REPLAYING;
-                boolean replayFinished = false;
+                closed.forEach(live::close);
+                boolean reopened = openConsumers(closed);
+                state = passState(positions.values(), State.CATCHING_UP);
+                boolean ended = false;
                 for (Position position : positions.values()) {
                     if (position.replaying()) {
-                        replayFinished |= replay.run(position);
+                        ended |= replay.run(position);
+                    } else if (position.rows() != null) {
+                        ended |= rowsTasks.run(position.category(), worker::running).isPresent();
                     } else {
-                        catchUp.run(position.category(), position.checkpoint(), () -> openConsumers(replaying));
+                        catchUp.run(position.category(), position.checkpoint(), () -> openConsumers(closed));
                     }
                 }
-                if (replayFinished) {
+                if (ended) {
                     continue; // go live, and catch up what was published meanwhile, now
                 }
                 resyncPending();
                 boolean consuming = subscription.categories().stream().allMatch(live::isOpen);
-                state = !replaying.isEmpty() ? State.REPLAYING : consuming ? State.LIVE : State.DEGRADED;
+                state = passState(positions.values(), consuming ? State.LIVE : State.DEGRADED);
                 if (state == State.LIVE && !reopened) {
                     lastError = null;
                 }
@@ -208,6 +221,15 @@ public final class Subscriber implements AutoCloseable {
         state = State.STOPPED;
     }
 
+    // Replaying, seeding or repositioning while any category does (in that order), else {@code otherwise}.
+    private static State passState(Collection<Position> positions, State otherwise) {
+        if (positions.stream().anyMatch(Position::replaying)) {
+            return State.REPLAYING;
+        }
+        return positions.stream().map(Position::rows).filter(Objects::nonNull).map(task -> task.kind() == RowsTask.Kind.SEEDING
+                ? State.SEEDING : State.REPOSITIONING).min(Comparator.naturalOrder()).orElse(otherwise);
+    }
+
     private boolean initialized() {
         try {
             int created = store.inTransaction(tx -> checkpoints.serialiseInitialisation(tx, subscription.name())
@@ -219,7 +241,8 @@ public final class Subscriber implements AutoCloseable {
             if (created > 0) {
                 LOG.infof("subscriber %s is new: %s", subscription.name(), subscription.kind() == Subscription.Kind.VIEW
                         ? "it fills itself from the store, from the first event"
-                        : start == Subscription.Start.HEAD ? "as a reactor it starts at the head of the store"
+                        : start == Subscription.Start.HEAD ? "as a reactor it starts at the head of the store, once it has"
+                                + " written every existing stream's row at its version there"
                                 : "as configured (start=beginning), it acts on every stored event");
             }
             return true;
@@ -233,8 +256,9 @@ public final class Subscriber implements AutoCloseable {
         if (start == Subscription.Start.BEGINNING) {
             return checkpoints.create(tx, subscription.name(), category, Checkpoint.START, subscription.kind() == Subscription.Kind.VIEW);
         }
-        return streams.seedAtHead(tx, subscription.name(), category)
-                .chain(head -> checkpoints.create(tx, subscription.name(), category, head, false));
+        // Only the checkpoint here: the rows are written after, a bounded number per transaction (StreamRowsTasks). Any
+        // event that commits after the head was read sorts after it, so the head read on its own is exact.
+        return store.head().chain(head -> checkpoints.createSeeding(tx, subscription.name(), category, head));
     }
 
     private Map<String, Position> positions() {
@@ -243,11 +267,11 @@ public final class Subscriber implements AutoCloseable {
                 .collect(Collectors.toMap(Position::category, position -> position, (a, b) -> a, LinkedHashMap::new));
     }
 
-    // Re-opens closed consumers (not of replaying categories). A consumer that was re-opened may have missed
+    // Re-opens closed consumers (not of categories replaying or with a rows task). A consumer that was re-opened may have missed
     // messages while it was down: the catch-up of the same pass applies them from the store.
-    private boolean openConsumers(Set<String> replaying) {
+    private boolean openConsumers(Set<String> closed) {
         try {
-            return live.open(broker.get(), replaying);
+            return live.open(broker.get(), closed);
         } catch (IOException | TimeoutException | RuntimeException e) {
             failed("consuming", e);
             return false;
@@ -257,7 +281,7 @@ public final class Subscriber implements AutoCloseable {
     // Resolutions whose resync did not finish (the service stopped; another copy of the lineage was skipped) finish here.
     private void resyncPending() {
         Set<String> replaying = new HashSet<>();
-        lastMeasured.values().stream().filter(SubscriberStatus.Category::replaying).forEach(c -> replaying.add(c.category()));
+        lastMeasured.values().stream().filter(c -> c.replaying() || c.rowsTask() != null).forEach(c -> replaying.add(c.category()));
         for (String stream : streams.pendingResyncs(subscription.name()).await().atMost(Duration.ofMinutes(1))) {
             if (!worker.running() || replaying.contains(StreamId.parse(stream).category())) {
                 continue;
@@ -297,7 +321,8 @@ public final class Subscriber implements AutoCloseable {
                 }
                 categories.add(checkpoints.lag(position.category(), position.checkpoint()).map(lag -> new SubscriberStatus.Category(
                         position.category(), live.queue(position.category()), live.isOpen(position.category()), position.checkpoint(),
-                        position.replaying(), position.replaying() && position.finishing(), position.replayed(), lag.events(),
+                        position.replaying(), position.replaying() && position.finishing(), position.replayed(),
+                        position.rows() == null ? null : position.rows().kind(), position.rows() == null ? 0 : position.rows().done(), lag.events(),
                         lag.seconds())));
             }
             return categories.isEmpty() ? Uni.createFrom().item(List.<SubscriberStatus.Category>of())

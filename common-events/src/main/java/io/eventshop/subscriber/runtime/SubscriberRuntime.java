@@ -75,7 +75,7 @@ public class SubscriberRuntime {
         streams = new StreamStates(store);
         checkpoints = new Checkpoints(store);
         deadLetters = new DeadLetters(store, streams, checkpoints);
-        repositions = new Repositions(store, streams, checkpoints);
+        repositions = new Repositions(store, streams, checkpoints, config.pageSize());
     }
 
     void onStart(@Observes StartupEvent start) {
@@ -140,12 +140,20 @@ public class SubscriberRuntime {
         return forget(name).chain(() -> deleteQueues(name, categories));
     }
 
-    /** Deletes a subscriber's state in the store: checkpoints, per-stream rows, open dead letters. */
+    /**
+     * Deletes a subscriber's state in the store: checkpoints and open dead letters in one transaction (a replica still
+     * running it finds them gone and stops), then its per-stream rows, {@code pageSize} × {@value
+     * StreamRowsTasks#ROWS_PER_PAGE} per transaction, so no transaction of it holds back the store's horizon for long.
+     * Stopped half-way, the rows left are deleted by the next call (a retired generation is dropped only after).
+     */
     public Uni<Void> forget(String name) {
-        return store.inTransaction(tx -> forget(tx, name));
+        return new StreamRowsTasks(name, store, streams, checkpoints, config.pageSize()).forget(deadLetters).replaceWithVoid();
     }
 
-    /** As {@link #forget(String)}, in the caller's transaction (a view generation made under the same name after a lost registry). */
+    /**
+     * As {@link #forget(String)}, in the caller's transaction and all rows in it (a view generation made under the same name
+     * after a lost registry, an orphan of one: rare, and decided under the view's lock).
+     */
     public Uni<Void> forget(StoreTransaction tx, String name) {
         return checkpoints.deleteAll(tx, name)
                 .chain(() -> streams.deleteAll(tx, name))

@@ -2,6 +2,7 @@ package io.eventshop.subscriber.runtime;
 
 import io.eventshop.store.Checkpoint;
 import io.eventshop.subscriber.Subscription;
+import io.eventshop.subscriber.state.RowsTask;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import java.util.List;
 
@@ -20,12 +21,15 @@ public record SubscriberStatus(String name, String lineage, Subscription.Kind ki
      * @param replaying  whether the category still replays (a new view, no live consumer yet)
      * @param finishing  whether that replay reached the head and writes its stream rows before it goes live
      * @param replayed   events its replay has read so far
+     * @param rowsTask   SEEDING or REPOSITIONING while the category writes or moves back its stream rows (it applies nothing
+     *                   meanwhile), else null
+     * @param rowsDone   stream rows that task has written or moved back so far
      * @param lagEvents  events after the checkpoint (counted up to a cap)
      * @param lagSeconds age of the oldest of them, 0 when there are none
      */
     @RegisterForReflection
     public record Category(String category, String queue, boolean consuming, Checkpoint checkpoint, boolean replaying, boolean finishing,
-            long replayed,
+            long replayed, RowsTask.Kind rowsTask, long rowsDone,
             long lagEvents, double lagSeconds) {
     }
 

@@ -25,7 +25,8 @@ import java.util.Optional;
  */
 public final class Checkpoints {
 
-    private static final String COLUMNS = "category, transaction_id::text::bigint, global_position, replaying, finishing, replayed";
+    private static final String COLUMNS = "category, transaction_id::text::bigint, global_position, replaying, finishing, replayed,"
+            + " rows_task, rows_cursor, rows_done";
     private static final String FIND = "select " + COLUMNS + " from event_store.subscriber_checkpoints where subscriber = $1 and category = $2";
     private static final String LOCK = FIND + " for update";
     private static final String ALL = "select " + COLUMNS + " from event_store.subscriber_checkpoints where subscriber = $1 order by category";
@@ -47,6 +48,17 @@ public final class Checkpoints {
             + " where subscriber = $1 and category = $2";
     private static final String FINISH_REPLAY = "update event_store.subscriber_checkpoints set replaying = false, finishing = false,"
             + " replay_overtaken = '[]', finish_after = null, updated_at = now() where subscriber = $1 and category = $2";
+    private static final String CREATE_SEEDING = "insert into event_store.subscriber_checkpoints"
+            + " (subscriber, category, transaction_id, global_position, replaying, rows_task, rows_done)"
+            + " values ($1, $2, $3::bigint::text::xid8, $4, false, 'SEEDING', 0) on conflict do nothing";
+    private static final String START_REPOSITIONING = "update event_store.subscriber_checkpoints set transaction_id = $3::bigint::text::xid8,"
+            + " global_position = $4, rows_task = 'REPOSITIONING', rows_cursor = null, rows_done = 0, updated_at = now()"
+            + " where subscriber = $1 and category = $2";
+    private static final String ROWS_PROGRESS = "update event_store.subscriber_checkpoints set rows_cursor = $3, rows_done = rows_done + $4,"
+            + " updated_at = now() where subscriber = $1 and category = $2";
+    private static final String ROWS_FINISHED = "update event_store.subscriber_checkpoints set rows_task = null, rows_cursor = null,"
+            + " rows_done = rows_done + $3, updated_at = now() where subscriber = $1 and category = $2 returning rows_done";
+    private static final String ROWS_DONE = "select rows_done from event_store.subscriber_checkpoints where subscriber = $1 and category = $2";
     // Subscribers starting together on several replicas: one initialises, the others find its rows.
     private static final String SERIALISE = "select pg_advisory_xact_lock(hashtext('eventshop.subscriber'), hashtext($1))";
     private static final String DELETE = "delete from event_store.subscriber_checkpoints where subscriber = $1";
@@ -127,8 +139,7 @@ public final class Checkpoints {
         return tx.connection().preparedQuery(LOCK_ALL).execute(Tuple.of(subscribers.toArray(String[]::new))).map(rows -> {
             List<SubscriberPosition> found = new ArrayList<>();
             for (Row row : rows) {
-                found.add(new SubscriberPosition(row.getString(0), new Position(row.getString(1), new Checkpoint(row.getLong(2),
-                        row.getLong(3)), row.getBoolean(4), row.getBoolean(5), row.getLong(6))));
+                found.add(new SubscriberPosition(row.getString(0), position(row, 1)));
             }
             return found;
         });
@@ -143,6 +154,42 @@ public final class Checkpoints {
         return tx.connection().preparedQuery(CREATE)
                 .execute(Tuple.of(subscriber, category, at.transactionId(), at.globalPosition(), replaying))
                 .map(rows -> rows.rowCount() == 1);
+    }
+
+    /**
+     * Creates the category's row at {@code head} for a new reactor, its checkpoint frozen there until its seeding
+     * ({@link RowsTask.Kind#SEEDING}) has written every stream's row; false when it existed.
+     */
+    public Uni<Boolean> createSeeding(StoreTransaction tx, String subscriber, String category, Checkpoint head) {
+        return tx.connection().preparedQuery(CREATE_SEEDING)
+                .execute(Tuple.of(subscriber, category, head.transactionId(), head.globalPosition()))
+                .map(rows -> rows.rowCount() == 1);
+    }
+
+    /**
+     * Moves a category's checkpoint back to {@code to} and freezes it there until a reposition ({@link
+     * RowsTask.Kind#REPOSITIONING}) has moved every stream's row back. Call it with the row locked ({@link #lock}).
+     */
+    public Uni<Void> startRepositioning(StoreTransaction tx, String subscriber, String category, Checkpoint to) {
+        return tx.connection().preparedQuery(START_REPOSITIONING)
+                .execute(Tuple.of(subscriber, category, to.transactionId(), to.globalPosition())).replaceWithVoid();
+    }
+
+    /** A rows task's transaction did {@code rows} more rows; the next goes on after {@code cursor}. Call it with the row locked. */
+    public Uni<Void> rowsProgress(StoreTransaction tx, String subscriber, String category, String cursor, long rows) {
+        return tx.connection().preparedQuery(ROWS_PROGRESS).execute(Tuple.of(subscriber, category, cursor, rows)).replaceWithVoid();
+    }
+
+    /** Ends a rows task with its last {@code rows}: the category applies again. Returns the task's rows in all. Call it with the row locked. */
+    public Uni<Long> rowsFinished(StoreTransaction tx, String subscriber, String category, long rows) {
+        return tx.connection().preparedQuery(ROWS_FINISHED).execute(Tuple.of(subscriber, category, rows))
+                .map(found -> found.iterator().next().getLong(0));
+    }
+
+    /** The rows the category's last (or running) rows task wrote or moved, as committed now; 0 when it has none. */
+    public Uni<Long> rowsDone(String subscriber, String category) {
+        return store.inTransaction(tx -> tx.connection().preparedQuery(ROWS_DONE).execute(Tuple.of(subscriber, category))
+                .map(rows -> rows.size() == 0 ? 0L : rows.iterator().next().getLong(0)));
     }
 
     /**
@@ -242,9 +289,16 @@ public final class Checkpoints {
     private static List<Position> positions(RowSet<Row> rows) {
         List<Position> found = new ArrayList<>();
         for (Row row : rows) {
-            found.add(new Position(row.getString(0), new Checkpoint(row.getLong(1), row.getLong(2)), row.getBoolean(3), row.getBoolean(4),
-                    row.getLong(5)));
+            found.add(position(row, 0));
         }
         return found;
+    }
+
+    // The columns of COLUMNS, from index {@code at} of the row.
+    private static Position position(Row row, int at) {
+        String task = row.getString(at + 6);
+        RowsTask rows = task == null ? null : new RowsTask(RowsTask.Kind.valueOf(task), row.getString(at + 7), row.getLong(at + 8));
+        return new Position(row.getString(at), new Checkpoint(row.getLong(at + 1), row.getLong(at + 2)), row.getBoolean(at + 3),
+                row.getBoolean(at + 4), row.getLong(at + 5), rows);
     }
 }

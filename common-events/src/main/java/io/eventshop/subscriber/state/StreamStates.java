@@ -48,9 +48,10 @@ public final class StreamStates {
     // A doorbell: the stream's row is made only if the store holds the named event at the named place (one
     // index probe), so a message naming nothing real leaves no trace; then the row is locked and the event read
     // in one statement.
-    // ... and only while the stream's category is live for the subscriber: a replaying category keeps its state in memory.
+    // ... and only while the stream's category is live for the subscriber: a replaying category keeps its state in memory,
+    // and one with a rows task running (seeding, reposition) has rows not written or not moved back yet.
     private static final String LIVE_IN_CATEGORY = "exists (select 1 from event_store.subscriber_checkpoints c where c.subscriber = $1"
-            + " and c.category = $5 and not c.replaying)";
+            + " and c.category = $5 and not c.replaying and c.rows_task is null)";
     private static final String ENSURE_ROW_IF_STORED = "insert into event_store.subscriber_streams (subscriber, stream_id, last_version)"
             + " select $1, $2, 0 where exists (select 1 from event_store.events e where e.stream_id = $2 and e.stream_version = $3"
             + " and e.event_id = $4) and " + LIVE_IN_CATEGORY + " on conflict do nothing";
@@ -87,17 +88,24 @@ public final class StreamStates {
     private static final String RESYNCED = "update event_store.subscriber_streams s set resync = false"
             + " where s.subscriber = $1 and s.stream_id = $2 and s.parked_version is null and s.last_version >="
             + " (select coalesce(max(e.stream_version), 0) from event_store.events e where e.stream_id = $2)";
-    // A new reactor starts at the head: every stream that exists then counts as applied up to its version
-    // at the head. One statement, so the head and the versions come from one snapshot: an event committed
-    // after the head was read can never be counted as applied (it sorts after the head; catch-up takes it).
-    private static final String SEED_AT_HEAD = "with head as (select e.transaction_id, e.global_position from event_store.events e"
-            + " where e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())"
-            + " order by e.transaction_id desc, e.global_position desc limit 1),"
+    // Part of a new reactor's seeding at the head: the next events of the category in store order after $3:$4, up to the head
+    // $5:$6, and a row for each stream whose highest version up to the head is among them (exactly one such event per
+    // stream: versions may straddle in store order, so "highest" is asked of the stream, one index probe). Each stream's
+    // row is written once, at its version at the head; the head never moves while seeding, so any transaction's part is
+    // exact, and a second run of one (a replica resuming) changes nothing. Returns the events read, the last one's
+    // position, and the rows written.
+    private static final String SEED_AFTER = "with chunk as (select e.stream_id, e.stream_version, e.transaction_id, e.global_position"
+            + " from event_store.events e where e.category = $2 and (e.transaction_id, e.global_position) > ($3::bigint::text::xid8, $4)"
+            + " and (e.transaction_id, e.global_position) <= ($5::bigint::text::xid8, $6)"
+            + " order by e.transaction_id, e.global_position limit $7),"
+            + " highest as (select c.stream_id, max(c.stream_version) as version from chunk c group by c.stream_id),"
             + " seeded as (insert into event_store.subscriber_streams (subscriber, stream_id, last_version)"
-            + " select $1, e.stream_id, max(e.stream_version) from event_store.events e, head h where e.category = $2"
-            + " and (e.transaction_id, e.global_position) <= (h.transaction_id, h.global_position)"
-            + " group by e.stream_id on conflict do nothing)"
-            + " select h.transaction_id::text::bigint, h.global_position from head h";
+            + " select $1, h.stream_id, h.version from highest h where not exists (select 1 from event_store.events n"
+            + " where n.stream_id = h.stream_id and n.stream_version > h.version"
+            + " and (n.transaction_id, n.global_position) <= ($5::bigint::text::xid8, $6))"
+            + " on conflict do nothing returning 1)"
+            + " select (select count(*) from chunk), (select array[c.transaction_id::text::bigint, c.global_position] from chunk c"
+            + " order by c.transaction_id desc, c.global_position desc limit 1), (select count(*) from seeded)";
     // A replay's end: the rows of the next streams of the category in stream id order, each at its highest version up
     // to the replay's checkpoint (what the replay applied: below it every version was read or repaired). Streams with a
     // row (parked) keep it. A range read of events_category_stream that stops after its streams.
@@ -110,13 +118,22 @@ public final class StreamStates {
             + " select count(*)::int, max(stream_id) from batch";
     private static final String PARKED_IN = "select stream_id, last_version from event_store.subscriber_streams"
             + " where subscriber = $1 and parked_version is not null and stream_id like $2 || '-%'";
-    // Back to a position: a stream with events after it counts as applied up to its last version at or
-    // before it (never further than it was: a parked stream stays behind its dead letter).
-    private static final String REPOSITION = "update event_store.subscriber_streams s set last_version = least(s.last_version,"
+    // Part of a reposition: the subscriber's next rows of the category after stream $5 (in the primary key's order), each
+    // stream with events after the position $3:$4 moved back to its last version at or before it (never further than it
+    // was: a parked stream stays behind its dead letter). The checkpoint stays at the position meanwhile and nothing
+    // applies, so a second run of one (a replica resuming) changes nothing. Returns the rows visited, the last one's stream
+    // and the rows moved.
+    private static final String REPOSITION_AFTER = "with batch as (select s.stream_id from event_store.subscriber_streams s"
+            + " where s.subscriber = $1 and s.stream_id > $5 and s.stream_id like $2 || '-%' order by s.stream_id limit $6),"
+            + " moved as (update event_store.subscriber_streams s set last_version = least(s.last_version,"
             + " coalesce((select max(b.stream_version) from event_store.events b where b.stream_id = s.stream_id"
             + " and (b.transaction_id, b.global_position) <= ($3::bigint::text::xid8, $4)), 0))"
-            + " where s.subscriber = $1 and s.stream_id in (select distinct a.stream_id from event_store.events a where a.category = $2"
-            + " and (a.transaction_id, a.global_position) > ($3::bigint::text::xid8, $4))";
+            + " from batch where s.subscriber = $1 and s.stream_id = batch.stream_id and exists (select 1 from event_store.events a"
+            + " where a.stream_id = s.stream_id and (a.transaction_id, a.global_position) > ($3::bigint::text::xid8, $4)) returning 1)"
+            + " select (select count(*) from batch), (select max(b.stream_id) from batch b), (select count(*) from moved)";
+    // A retired subscriber's rows, a bounded number at a time.
+    private static final String DELETE_SOME = "delete from event_store.subscriber_streams where subscriber = $1 and stream_id in"
+            + " (select stream_id from event_store.subscriber_streams where subscriber = $1 order by stream_id limit $2)";
     private static final String DELETE = "delete from event_store.subscriber_streams where subscriber = $1";
 
     private final EventStore store;
@@ -232,15 +249,43 @@ public final class StreamStates {
                 .replaceWithVoid();
     }
 
-    /** Seeds a new reactor's rows at the store's head; returns the head, where its checkpoint starts. */
-    public Uni<Checkpoint> seedAtHead(StoreTransaction tx, String subscriber, String category) {
-        return unbounded(tx).chain(() -> tx.connection().preparedQuery(SEED_AT_HEAD).execute(Tuple.of(subscriber, category))).map(rows -> {
-            if (rows.size() == 0) {
-                return Checkpoint.START;
-            }
+    /** What one transaction of a seeding did: events read, the last one's position (null when none), rows written. */
+    public record Seeded(int read, Checkpoint last, int written) {
+    }
+
+    /**
+     * Part of a new reactor's seeding at {@code head}: reads up to {@code limit} events of the category after {@code after}
+     * (and not after the head), and writes the row of each stream whose version at the head is among them.
+     */
+    public Uni<Seeded> seedAfter(StoreTransaction tx, String subscriber, String category, Checkpoint after, Checkpoint head, int limit) {
+        return tx.connection().preparedQuery(SEED_AFTER).execute(Tuple.tuple(List.of(subscriber, category, after.transactionId(),
+                after.globalPosition(), head.transactionId(), head.globalPosition(), limit))).map(rows -> {
             Row row = rows.iterator().next();
-            return new Checkpoint(row.getLong(0), row.getLong(1));
+            Long[] last = row.getArrayOfLongs(1);
+            return new Seeded(row.getInteger(0), last == null ? null : new Checkpoint(last[0], last[1]), row.getInteger(2));
         });
+    }
+
+    /** What one transaction of a reposition did: rows visited, the last one's stream (null when none), rows moved back. */
+    public record Repositioned(int visited, String last, int moved) {
+    }
+
+    /**
+     * Part of a reposition to {@code to}: visits up to {@code limit} of the subscriber's rows of the category after stream
+     * {@code afterStream} ("" for the first) and moves back each whose stream has events after {@code to}.
+     */
+    public Uni<Repositioned> repositionAfter(StoreTransaction tx, String subscriber, String category, Checkpoint to, String afterStream,
+            int limit) {
+        return tx.connection().preparedQuery(REPOSITION_AFTER).execute(Tuple.tuple(List.of(subscriber, category, to.transactionId(),
+                to.globalPosition(), afterStream, limit))).map(rows -> {
+            Row row = rows.iterator().next();
+            return new Repositioned(row.getInteger(0), row.getString(1), row.getInteger(2));
+        });
+    }
+
+    /** Deletes up to {@code limit} of a retired subscriber's rows; returns how many it deleted. */
+    public Uni<Integer> deleteSome(StoreTransaction tx, String subscriber, int limit) {
+        return tx.connection().preparedQuery(DELETE_SOME).execute(Tuple.of(subscriber, limit)).map(rows -> rows.rowCount());
     }
 
     /** The category's parked streams and the version each has applied. */
@@ -268,13 +313,6 @@ public final class StreamStates {
                     Row row = rows.iterator().next();
                     return new ReplayedRows(row.getInteger(0), row.getString(1));
                 });
-    }
-
-    /** Moves the category's streams back to {@code to}; returns how many streams were moved. */
-    public Uni<Integer> reposition(StoreTransaction tx, String subscriber, String category, Checkpoint to) {
-        return unbounded(tx).chain(() -> tx.connection().preparedQuery(REPOSITION)
-                        .execute(Tuple.of(subscriber, category, to.transactionId(), to.globalPosition())))
-                .map(rows -> rows.rowCount());
     }
 
     // The statements over a whole category (a row per stream: millions) may outlast the pool's statement timeout,

@@ -256,7 +256,8 @@ async function reposition(info, from) {
 function subscriberRows(info) {
   const lagClass = info.lagEvents > 0 && info.lagSeconds > 30 ? 'lag-bad' : '';
   const categories = (info.categories ?? []).map(c => el('div', { class: 'mono' },
-    `${c.category}: lag ${number(c.lagEvents)}${c.replaying ? `, replaying (${number(c.replayed)} read)` : ''}${c.consuming ? '' : ', no consumer'}`));
+    `${c.category}: lag ${number(c.lagEvents)}${c.replaying ? `, replaying (${number(c.replayed)} read)` : ''}`
+    + `${c.rowsTask ? `, ${c.rowsTask.toLowerCase()} (${number(c.rowsDone)} stream rows so far)` : ''}${c.consuming ? '' : ', no consumer'}`));
   const from = el('input', { type: 'text', size: 18, placeholder: 'beginning | time | position', 'aria-label': `reposition ${info.name} from`,
     value: drafts[info.name] ?? '', oninput: e => { drafts[info.name] = e.target.value; } });
   const isView = info.rebuild !== null && info.rebuild !== undefined;
