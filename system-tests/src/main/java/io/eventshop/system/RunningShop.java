@@ -40,6 +40,12 @@ public final class RunningShop implements AutoCloseable {
      */
     public static RunningShop start(String database, boolean freshDatabase, List<String> services, String heap,
             Map<String, String> environment) throws IOException, InterruptedException {
+        return start(database, VHOST, freshDatabase, services, heap, environment);
+    }
+
+    /** As above, on the RabbitMQ virtual host {@code vhost} (made afresh with a fresh database). */
+    public static RunningShop start(String database, String vhost, boolean freshDatabase, List<String> services, String heap,
+            Map<String, String> environment) throws IOException, InterruptedException {
         Path root = Path.of("").toAbsolutePath().getParent();
         for (String service : services) {
             Path jar = root.resolve(service).resolve("target/quarkus-app/quarkus-run.jar");
@@ -49,7 +55,7 @@ public final class RunningShop implements AutoCloseable {
         }
         LocalPostgres.createDatabase(database, freshDatabase);
         if (freshDatabase) {
-            LocalRabbitMq.freshVirtualHost(VHOST); // a fresh store starts with no queues of another history
+            LocalRabbitMq.freshVirtualHost(vhost); // a fresh store starts with no queues of another history
         }
         Path publicKey = root.resolve("common-events/src/test/resources/jwt/test-public.pem");
         RunningShop shop = new RunningShop();
@@ -70,7 +76,7 @@ public final class RunningShop implements AutoCloseable {
                 // Not prod: that profile refuses the local dev credentials (ProductionSettings).
                 env.put("QUARKUS_PROFILE", "local");
                 env.put("EVENTSHOP_DB_NAME", database);
-                env.put("RABBITMQ_VIRTUAL_HOST", VHOST);
+                env.put("RABBITMQ_VIRTUAL_HOST", vhost);
                 env.put("MP_JWT_VERIFY_PUBLICKEY_LOCATION", "file:" + publicKey);
                 env.put("EVENTSHOP_SUBSCRIBER_CATCH_UP_INTERVAL", "1s");
                 env.putAll(environment);
