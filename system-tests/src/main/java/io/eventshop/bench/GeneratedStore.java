@@ -97,6 +97,7 @@ final class GeneratedStore {
 
     // Why the store cannot be reused, or null when it can.
     private String reusable(Statement sql) throws SQLException {
+        String version;
         try (ResultSet marker = sql.executeQuery("select generator_version, orders, products, events, last_position, store_version"
                 + " from bench.generated_store")) {
             if (!marker.next()) {
@@ -108,9 +109,7 @@ final class GeneratedStore {
             if (marker.getInt(2) != size.orders() || marker.getInt(3) != size.products()) {
                 return "the store has " + marker.getLong(4) + " events, not " + size.events();
             }
-            if (!marker.getString(6).equals(storeVersion(sql))) {
-                return "the store's schema changed since (migration " + marker.getString(6) + " then)";
-            }
+            version = marker.getString(6);
             events = marker.getLong(4);
             lastPosition = marker.getLong(5);
         } catch (SQLException noMarker) {
@@ -118,6 +117,9 @@ final class GeneratedStore {
                 return "no store was generated yet";
             }
             throw noMarker;
+        }
+        if (!version.equals(storeVersion(sql))) {
+            return "the store's schema changed since (migration " + version + " then)";
         }
         try (ResultSet last = sql.executeQuery("select count(*) from event_store.events where global_position = " + lastPosition)) {
             last.next();
@@ -268,10 +270,10 @@ final class GeneratedStore {
         if (usable + freedFirst < needed) {
             throw new IllegalStateException(String.format("not enough disk for this run: it needs about %.1f GB under %s, which has %.1f GB"
                     + " free%s. Free some, or choose a smaller size.", needed / 1e9, dataDirectory, usable / 1e9,
-                    freedFirst > 0 ? String.format(" (plus %.1f GB of the old store, dropped first)", freedFirst / 1e9) : ""));
+                    freedFirst > (100L << 20) ? String.format(" (plus %.1f GB of the old store, dropped first)", freedFirst / 1e9) : ""));
         }
         System.out.printf("disk: this run needs about %.1f GB under %s, %.1f GB free%s%n", needed / 1e9, dataDirectory, usable / 1e9,
-                freedFirst > 0 ? String.format(" (plus %.1f GB of the old store, dropped first)", freedFirst / 1e9) : "");
+                freedFirst > (100L << 20) ? String.format(" (plus %.1f GB of the old store, dropped first)", freedFirst / 1e9) : "");
     }
 
     private String parameters(String statement) {

@@ -107,7 +107,7 @@ public final class RebuildBenchmark {
                     target(rebuild / raw >= TARGET_RATIO, "≥ 0.5"));
             System.out.printf("%-52s %,14.0f %,14.0f %7.2f%n", "rebuild of sales, replay phase (as the API reports)", replayRate, raw,
                     replayRate / raw);
-            System.out.printf("%-52s %,14.0f %,14.0f %7.2f%n", "first fill at start-up (including the service's start)", fill, raw, fill / raw);
+            System.out.printf("%-52s %,14.0f %,14.0f %7.2f%n", "first fill at start-up (incl. the service's start)", fill, raw, fill / raw);
             System.out.printf("(baseline: raw ordered read of the whole store, one cursor: %,.0f before the first fill, %,.0f after the"
                     + " rebuild, mean)%n", rawBefore, rawAfter);
             System.out.printf("analytics-service peak resident memory during the rebuild: %,d MiB (before it %,d MiB; VmRSS every second,"

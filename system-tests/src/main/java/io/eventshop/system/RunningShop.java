@@ -24,6 +24,8 @@ public final class RunningShop implements AutoCloseable {
     public static final String DATABASE = "eventshop_e2e";
     static final String VHOST = "eventshop_e2e";
     static final List<String> SERVICES = List.of("order-service", "inventory-service", "analytics-service");
+    // How long a service may take to start: 90 s unless -Deventshop.ready.seconds says more (a loaded machine).
+    private static final Duration READY = Duration.ofSeconds(Long.getLong("eventshop.ready.seconds", 90));
 
     private final Map<String, Integer> ports = new LinkedHashMap<>();
     private final Map<String, Integer> managementPorts = new LinkedHashMap<>();
@@ -86,7 +88,7 @@ public final class RunningShop implements AutoCloseable {
                 shop.managementPorts.put(service, managementPort);
             }
             for (String service : services) {
-                shop.awaitReady(service, Duration.ofSeconds(90));
+                shop.awaitReady(service, READY);
             }
             return shop;
         } catch (IOException | InterruptedException | RuntimeException e) {
@@ -153,7 +155,7 @@ public final class RunningShop implements AutoCloseable {
         processes.put(name, replica.start());
         ports.put(name, port);
         managementPorts.put(name, managementPort);
-        awaitReady(name, Duration.ofSeconds(90));
+        awaitReady(name, READY);
         return name;
     }
 
@@ -169,7 +171,7 @@ public final class RunningShop implements AutoCloseable {
     public void restart(String service) throws IOException, InterruptedException {
         stop(processes.get(service));
         processes.put(service, builders.get(service).start());
-        awaitReady(service, Duration.ofSeconds(90));
+        awaitReady(service, READY);
     }
 
     private static void stop(Process process) {
