@@ -49,6 +49,10 @@ final class BenchArgs {
         return options.containsKey(name);
     }
 
+    String text(String name, String fallback) {
+        return options.getOrDefault(name, fallback);
+    }
+
     double number(String name, double fallback) {
         return options.containsKey(name) ? Double.parseDouble(options.get(name)) : fallback;
     }

@@ -27,7 +27,8 @@ import java.util.regex.Pattern;
  * the store), the service's peak memory and the store's horizon age meanwhile, and how long {@code asOf}
  * questions take over that store. Each figure is printed beside its target (issue 12).
  *
- * <p>{@code deploy/local/bench rebuild [SIZE] [--regenerate]}: SIZE in events (5m by default).
+ * <p>{@code deploy/local/bench rebuild [SIZE] [--regenerate] [--heap 1g]}: SIZE in events (5m by default); the heap limit of
+ * analytics-service (1g by default).
  */
 public final class RebuildBenchmark {
 
@@ -42,7 +43,8 @@ public final class RebuildBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        BenchArgs arguments = BenchArgs.parse(List.of("--regenerate"), List.of());
+        BenchArgs arguments = BenchArgs.parse(List.of("--regenerate"), List.of("--heap"));
+        String heap = arguments.text("--heap", "1g");
         StoreSize size = arguments.size("5m");
         System.out.printf("eventshop rebuild benchmark, %s, %d cores, %s; the sales view over a generated store of %,d events%n",
                 Instant.now(), Runtime.getRuntime().availableProcessors(), BenchArgs.load(), size.events());
@@ -58,7 +60,7 @@ public final class RebuildBenchmark {
         LocalRabbitMq.freshVirtualHost(VHOST);
         long fillStart = System.nanoTime();
         try (HorizonSampler fillHorizon = HorizonSampler.start(DATABASE);
-             RunningShop analytics = RunningShop.start(DATABASE, VHOST, false, List.of("analytics-service"), "1g",
+             RunningShop analytics = RunningShop.start(DATABASE, VHOST, false, List.of("analytics-service"), heap,
                      Map.of("EVENTSHOP_VIEWS_ENABLED", "analytics.sales"))) {
             String url = analytics.url("analytics-service");
             awaitAnswer(url + "/analytics/sales", Duration.ofHours(3));
@@ -111,7 +113,7 @@ public final class RebuildBenchmark {
             System.out.printf("(baseline: raw ordered read of the whole store, one cursor: %,.0f before the first fill, %,.0f after the"
                     + " rebuild, mean)%n", rawBefore, rawAfter);
             System.out.printf("analytics-service peak resident memory during the rebuild: %,d MiB (before it %,d MiB; VmRSS every second,"
-                    + " heap limit 1 GiB) %s%n", peak >> 20, rssBefore >> 20, target((peak >> 20) <= TARGET_RSS_MIB, "≤ 400 MiB"));
+                    + " heap limit %s) %s%n", peak >> 20, rssBefore >> 20, heap, target((peak >> 20) <= TARGET_RSS_MIB, "≤ 400 MiB"));
             System.out.printf("store's horizon age during the rebuild: %s %s%n", horizon,
                     target(horizonMax < TARGET_HORIZON_SECONDS, "< 1 s (this database)"));
 

@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
  * meanwhile; it ends when {@code GET /analytics/sales} first answers (the view is marked ready once its subscriber
  * is live). Then analytics-service stops, so both baselines run the same processes.
  *
- * <p>{@code deploy/local/bench standup [SIZE] [--regenerate] [--rate ORDERS_PER_SECOND] [--baseline SECONDS]}.
+ * <p>{@code deploy/local/bench standup [SIZE] [--regenerate] [--rate ORDERS_PER_SECOND] [--baseline SECONDS] [--heap 1g]}.
  */
 public final class StandupBenchmark {
 
@@ -43,7 +43,7 @@ public final class StandupBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        BenchArgs arguments = BenchArgs.parse(List.of("--regenerate"), List.of("--rate", "--baseline"));
+        BenchArgs arguments = BenchArgs.parse(List.of("--regenerate"), List.of("--rate", "--baseline", "--heap"));
         StoreSize size = arguments.size("20m");
         double rate = arguments.number("--rate", 100);
         System.out.printf("eventshop stand-up benchmark, %s, %d cores, %s; a new sales view over a generated store of %,d events,"
@@ -66,7 +66,7 @@ public final class StandupBenchmark {
                 System.out.printf("warm-up: %d s under load (the services' JIT compilers), not counted%n", WARM_UP.toSeconds());
                 Thread.sleep(WARM_UP.toMillis());
                 horizons.add(phase(load, "baseline before", baseline));
-                StoodUp stoodUp = standUp(load, generated.events(), horizons);
+                StoodUp stoodUp = standUp(load, generated.events(), arguments.text("--heap", "1g"), horizons);
                 deleteQueues(stoodUp.status());
                 standup = stoodUp.report();
                 horizons.add(phase(load, "baseline after", stoodUp.took()));
@@ -117,13 +117,13 @@ public final class StandupBenchmark {
     }
 
     // From analytics-service's start to the first answer of its sales view; the load keeps running throughout.
-    private static StoodUp standUp(OrderLoad load, long generatedEvents, List<String> horizons) throws Exception {
+    private static StoodUp standUp(OrderLoad load, long generatedEvents, String heap, List<String> horizons) throws Exception {
         System.out.printf("stand-up: analytics-service starts with a brand-new sales view over %,d events%n", generatedEvents);
         load.phase("stand-up");
         long start = System.nanoTime();
         try (HorizonSampler horizon = HorizonSampler.start(RebuildBenchmark.DATABASE);
              RunningShop analytics = RunningShop.start(RebuildBenchmark.DATABASE, RebuildBenchmark.VHOST, false, List.of("analytics-service"),
-                     "1g", Map.of("EVENTSHOP_VIEWS_ENABLED", "analytics.sales"))) {
+                     heap, Map.of("EVENTSHOP_VIEWS_ENABLED", "analytics.sales"))) {
             double started = (System.nanoTime() - start) / 1e9;
             String url = analytics.url("analytics-service");
             long peak;
