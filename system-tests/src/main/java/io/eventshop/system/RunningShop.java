@@ -114,6 +114,9 @@ public final class RunningShop implements AutoCloseable {
     private void awaitReady(String service, Duration within) throws InterruptedException {
         long deadline = System.nanoTime() + within.toNanos();
         while (System.nanoTime() < deadline) {
+            if (!processes.get(service).isAlive()) {
+                throw new IllegalStateException(service + " exited while starting; see system-tests/target/e2e-" + service.replace('#', '-') + ".log");
+            }
             try {
                 HttpURLConnection connection = (HttpURLConnection) URI.create(management(service) + "/q/health/ready").toURL().openConnection();
                 connection.setConnectTimeout(1000);
