@@ -62,6 +62,7 @@ public final class RebuildBenchmark {
         try (HorizonSampler fillHorizon = HorizonSampler.start(DATABASE);
              RunningShop analytics = RunningShop.start(DATABASE, VHOST, false, List.of("analytics-service"), heap,
                      Map.of("EVENTSHOP_VIEWS_ENABLED", "analytics.sales"))) {
+            StandupBenchmark.stopOnExit(analytics);
             String url = analytics.url("analytics-service");
             awaitAnswer(url + "/analytics/sales", Duration.ofHours(3));
             double fill = events / ((System.nanoTime() - fillStart) / 1e9);

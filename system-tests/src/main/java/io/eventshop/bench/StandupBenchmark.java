@@ -59,6 +59,7 @@ public final class StandupBenchmark {
         List<String> horizons = new ArrayList<>();
         try (RunningShop shop = RunningShop.start(RebuildBenchmark.DATABASE, RebuildBenchmark.VHOST, false,
                 List.of("order-service", "inventory-service"), "256m", Map.of())) {
+            stopOnExit(shop);
             List<String> skus = ShopClient.stock(shop, 20);
             OrderLoad load = OrderLoad.start(shop, skus, rate);
             String standup;
@@ -89,6 +90,11 @@ public final class StandupBenchmark {
             horizons.forEach(h -> System.out.println("  " + h));
             System.out.printf("%n(%s at the end)%n", BenchArgs.load());
         }
+    }
+
+    // An interrupted run (Ctrl-C) stops the services too; closing a closed shop does nothing.
+    static void stopOnExit(RunningShop shop) {
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(shop::close));
     }
 
     // The stopped view's queues would fill during the second baseline (the broker's work the first had not):
@@ -124,6 +130,7 @@ public final class StandupBenchmark {
         try (HorizonSampler horizon = HorizonSampler.start(RebuildBenchmark.DATABASE);
              RunningShop analytics = RunningShop.start(RebuildBenchmark.DATABASE, RebuildBenchmark.VHOST, false, List.of("analytics-service"),
                      heap, Map.of("EVENTSHOP_VIEWS_ENABLED", "analytics.sales"))) {
+            stopOnExit(analytics);
             double started = (System.nanoTime() - start) / 1e9;
             String url = analytics.url("analytics-service");
             long peak;
