@@ -53,11 +53,6 @@ final class GeneratedStore {
         return events;
     }
 
-    /** The generated events end here: anything after it was appended by a run. */
-    long lastPosition() {
-        return lastPosition;
-    }
-
     /**
      * Reuses the store when it has this size and schema (put back as generated), otherwise makes it afresh;
      * first checks, where Postgres runs on this machine, that its disk has room for the store and the views a

@@ -42,11 +42,6 @@ final class MemorySampler implements AutoCloseable {
         return Math.max(peak, rss(pid, "VmRSS:"));
     }
 
-    /** The kernel's high-water mark of the resident set over the process's life, in bytes. */
-    long lifetimePeak() {
-        return rss(pid, "VmHWM:");
-    }
-
     @Override
     public void close() throws InterruptedException {
         running = false;
@@ -54,6 +49,7 @@ final class MemorySampler implements AutoCloseable {
         thread.join();
     }
 
+    /** A field of /proc/<pid>/status in bytes ({@code VmRSS:} now, {@code VmHWM:} the peak over the process's life); 0 once it ended. */
     static long rss(long pid, String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {

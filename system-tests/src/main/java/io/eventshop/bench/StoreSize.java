@@ -13,7 +13,6 @@ import java.util.Locale;
  */
 record StoreSize(int orders, int products) {
 
-    static final StoreSize DEFAULT = parse("5m");
     private static final double ORDERS_PER_EVENT = 2_330_000 / 5_000_000.0;
     private static final double PRODUCTS_PER_EVENT = 200 / 5_000_000.0;
 
