@@ -11,11 +11,6 @@ import io.eventshop.testing.Tokens;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,8 +18,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
@@ -38,47 +31,32 @@ import java.util.regex.Pattern;
  */
 public final class OrdersBenchmark {
 
+    // Its own database and virtual host: the end-to-end tests' (RunningShop.DATABASE) may be in use meanwhile.
+    private static final String DATABASE = "eventshop_bench_orders";
+    private static final double TARGET_RATIO = 0.15;
     private static final int CLIENTS = 16;
     private static final Duration RUN = Duration.ofSeconds(20);
     private static final Duration WARM_UP = Duration.ofSeconds(20);
     private static final int SKUS = 20;
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private static final String ADMIN = "Bearer " + Tokens.admin("bench");
     private static final Pattern COUNT = Pattern.compile("eventshop_orders_total\\{outcome=\"(\\w+)\"\\} ([0-9.E]+)");
     private static final Pattern BUCKET = Pattern.compile("eventshop_orders_saga_duration_seconds_bucket\\{le=\"([0-9.E+]+|\\+Inf)\"\\} ([0-9.E]+)");
 
     public static void main(String[] args) throws Exception {
-        try (RunningShop shop = RunningShop.start()) {
-            System.out.printf("eventshop orders benchmark, %s, %d cores, %d clients, 3 services as processes, 1 line per order%n",
-                    Instant.now(), Runtime.getRuntime().availableProcessors(), CLIENTS);
-            List<String> skus = stock(shop);
+        try (RunningShop shop = RunningShop.start(DATABASE, DATABASE, true, List.of("order-service", "inventory-service", "analytics-service"),
+                "256m", Map.of())) {
+            System.out.printf("eventshop orders benchmark, %s, %d cores, %s, %d clients, 3 services as processes, 1 line per order%n",
+                    Instant.now(), Runtime.getRuntime().availableProcessors(), BenchArgs.load(), CLIENTS);
+            List<String> skus = ShopClient.stock(shop, SKUS);
             double appends = bareAppends();
             // The services' JIT compilers take a core for a while after start: measure warm JVMs.
             System.out.printf("(warm-up: %,.0f orders/s over %d s, not counted)%n", sustained(shop, skus, WARM_UP), WARM_UP.toSeconds());
             double sustained = sustained(shop, skus, RUN);
             System.out.printf("%-40s %14s %14s %7s%n", "measurement", "eventshop /s", "baseline /s", "ratio");
-            System.out.printf("%-40s %,14.0f %,14.0f %7.2f%n", "orders placed → confirmed, sustained", sustained, appends, sustained / appends);
+            System.out.printf("%-40s %,14.0f %,14.0f %7.2f %s%n", "orders placed → confirmed, sustained", sustained, appends, sustained / appends,
+                    RebuildBenchmark.target(sustained / appends >= TARGET_RATIO, "≥ 0.15"));
             System.out.println("(baseline: bare one-event appends to the store, " + CLIENTS + " writers, same run, same database)");
             latency(shop, skus, sustained / 2);
         }
-    }
-
-    private static List<String> stock(RunningShop shop) throws Exception {
-        List<String> skus = new ArrayList<>();
-        for (int i = 0; i < SKUS; i++) {
-            String sku = "BENCH-" + UUID.randomUUID().toString().substring(0, 8).toUpperCase();
-            post(shop.url("inventory-service") + "/products", ADMIN, null,
-                    "{\"sku\":\"%s\",\"name\":\"bench\",\"price\":{\"amount\":100,\"currency\":\"EUR\"},\"initialStock\":1000000}".formatted(sku), 201);
-            skus.add(sku);
-        }
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!get(shop.url("order-service") + "/products", "Bearer " + Tokens.shopper("bench")).contains(skus.getLast())) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the catalog did not get the products within 60 s");
-            }
-            Thread.sleep(100);
-        }
-        return skus;
     }
 
     // Every client places orders as fast as it can for RUN; the rate is the orders placed over the
@@ -93,7 +71,7 @@ public final class OrdersBenchmark {
             String token = "Bearer " + Tokens.shopper("bench-" + c);
             clients.add(Thread.ofVirtual().start(() -> {
                 while (System.nanoTime() < end) {
-                    placeOrder(shop, token, skus);
+                    ShopClient.placeOrder(shop, token, skus);
                     placed.incrementAndGet();
                 }
             }));
@@ -123,7 +101,7 @@ public final class OrdersBenchmark {
         String token = "Bearer " + Tokens.shopper("bench-paced");
         int sent = 0;
         while (System.nanoTime() < end) {
-            inFlight.add(Thread.ofVirtual().start(() -> placeOrder(shop, token, skus)));
+            inFlight.add(Thread.ofVirtual().start(() -> ShopClient.placeOrder(shop, token, skus)));
             sent++;
             next += interval;
             long sleep = next - System.nanoTime();
@@ -157,7 +135,7 @@ public final class OrdersBenchmark {
         // Context propagation initialises lazily and not thread-safely outside Quarkus (StoreFixture says more).
         org.eclipse.microprofile.context.spi.ContextManagerProvider.instance();
         Vertx vertx = Vertx.vertx();
-        Pool pool = LocalPostgres.pool(vertx, RunningShop.DATABASE, CLIENTS);
+        Pool pool = LocalPostgres.pool(vertx, DATABASE, CLIENTS);
         try {
             EventStore store = new EventStore(pool, new StoreOptions(false, 1000), new StoreMetrics(new SimpleMeterRegistry()));
             AtomicLong appended = new AtomicLong();
@@ -186,19 +164,9 @@ public final class OrdersBenchmark {
         }
     }
 
-    private static void placeOrder(RunningShop shop, String token, List<String> skus) {
-        String sku = skus.get(ThreadLocalRandom.current().nextInt(skus.size()));
-        try {
-            post(shop.url("order-service") + "/orders", token, UUID.randomUUID().toString(),
-                    "{\"lines\":[{\"sku\":\"" + sku + "\",\"quantity\":1}]}", 202);
-        } catch (IOException | InterruptedException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     private static Map<String, Double> counts(RunningShop shop) throws Exception {
         Map<String, Double> counts = new HashMap<>();
-        Matcher matcher = COUNT.matcher(get(shop.management("order-service") + "/q/metrics", null));
+        Matcher matcher = COUNT.matcher(ShopClient.get(shop.management("order-service") + "/q/metrics", null));
         while (matcher.find()) {
             counts.put(matcher.group(1), Double.parseDouble(matcher.group(2)));
         }
@@ -207,33 +175,11 @@ public final class OrdersBenchmark {
 
     private static TreeMap<Double, Double> buckets(RunningShop shop) throws Exception {
         TreeMap<Double, Double> buckets = new TreeMap<>();
-        Matcher matcher = BUCKET.matcher(get(shop.management("order-service") + "/q/metrics", null));
+        Matcher matcher = BUCKET.matcher(ShopClient.get(shop.management("order-service") + "/q/metrics", null));
         while (matcher.find()) {
             buckets.put(matcher.group(1).equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(matcher.group(1)),
                     Double.parseDouble(matcher.group(2)));
         }
         return buckets;
-    }
-
-    private static String get(String url, String authorization) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET();
-        if (authorization != null) {
-            request.header("Authorization", authorization);
-        }
-        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString()).body();
-    }
-
-    private static void post(String url, String authorization, String idempotencyKey, String body, int expected)
-            throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
-                .header("Authorization", authorization).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body));
-        if (idempotencyKey != null) {
-            request.header("Idempotency-Key", idempotencyKey);
-        }
-        HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() != expected) {
-            throw new IllegalStateException(url + " answered " + response.statusCode() + ": " + response.body());
-        }
     }
 }

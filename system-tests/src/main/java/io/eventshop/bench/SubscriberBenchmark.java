@@ -99,8 +99,8 @@ public final class SubscriberBenchmark {
         pool.query("create schema if not exists bench_view").executeAndAwait();
         BenchEvents.fill(pool, CATEGORY, EVENTS);
         long stored = pool.query("select count(*) from event_store.events").executeAndAwait().iterator().next().getLong(0);
-        System.out.printf("eventshop subscriber benchmark, %s, %d cores, %,d OrderPlaced events (2 lines each), one per stream,"
-                + " page %d, prefetch %d%n", Instant.now(), Runtime.getRuntime().availableProcessors(), stored,
+        System.out.printf("eventshop subscriber benchmark, %s, %d cores, %s, %,d OrderPlaced events (2 lines each), one per stream,"
+                + " page %d, prefetch %d%n", Instant.now(), Runtime.getRuntime().availableProcessors(), BenchArgs.load(), stored,
                 CATCH_UP.pageSize(), LIVE_ONLY.prefetch());
         try {
             double rawBefore = BenchEvents.rawOrderedRead(pool, stored, 1000);
@@ -113,10 +113,10 @@ public final class SubscriberBenchmark {
             double doorbellReads = doorbellReads();
 
             System.out.printf("%-40s %14s %14s %7s%n", "measurement", "eventshop ev/s", "baseline ev/s", "ratio");
-            print("replay, batch handler", replayBatched, raw);
-            print("replay, per-event handler", replayPerEvent, raw);
-            print("live path, sales view (2 hot rows)", liveHot, raw);
-            print("live path, order view (a row per order)", liveSpread, raw);
+            print("replay, batch handler", replayBatched, raw, RebuildBenchmark.target(replayBatched / raw >= 0.5, "≥ 0.5 ratio"));
+            print("replay, per-event handler", replayPerEvent, raw, "");
+            print("live path, sales view (2 hot rows)", liveHot, raw, RebuildBenchmark.target(liveHot >= 8_000, "≥ 8,000 ev/s"));
+            print("live path, order view (a row per order)", liveSpread, raw, RebuildBenchmark.target(liveSpread >= 15_000, "≥ 15,000 ev/s"));
             System.out.println("(baseline: raw ordered read of the store, one cursor, mean of a run before and after)");
             System.out.printf("doorbell read alone (each event read back by stream and version in a transaction of its own,"
                     + " %d at a time): %,.0f reads/s, so about %.0f%% of a live delivery's cost on the order view%n",
@@ -370,7 +370,7 @@ public final class SubscriberBenchmark {
                 Duration.ofSeconds(2));
     }
 
-    private static void print(String what, double ours, double baseline) {
-        System.out.printf("%-40s %,14.0f %,14.0f %7.2f%n", what, ours, baseline, ours / baseline);
+    private static void print(String what, double ours, double baseline, String target) {
+        System.out.printf("%-40s %,14.0f %,14.0f %7.2f %s%n", what, ours, baseline, ours / baseline, target);
     }
 }

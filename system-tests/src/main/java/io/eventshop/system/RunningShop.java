@@ -24,6 +24,8 @@ public final class RunningShop implements AutoCloseable {
     public static final String DATABASE = "eventshop_e2e";
     static final String VHOST = "eventshop_e2e";
     static final List<String> SERVICES = List.of("order-service", "inventory-service", "analytics-service");
+    // How long a service may take to start: 90 s unless -Deventshop.ready.seconds says more (a loaded machine).
+    private static final Duration READY = Duration.ofSeconds(Long.getLong("eventshop.ready.seconds", 90));
 
     private final Map<String, Integer> ports = new LinkedHashMap<>();
     private final Map<String, Integer> managementPorts = new LinkedHashMap<>();
@@ -40,6 +42,12 @@ public final class RunningShop implements AutoCloseable {
      */
     public static RunningShop start(String database, boolean freshDatabase, List<String> services, String heap,
             Map<String, String> environment) throws IOException, InterruptedException {
+        return start(database, VHOST, freshDatabase, services, heap, environment);
+    }
+
+    /** As above, on the RabbitMQ virtual host {@code vhost} (made afresh with a fresh database). */
+    public static RunningShop start(String database, String vhost, boolean freshDatabase, List<String> services, String heap,
+            Map<String, String> environment) throws IOException, InterruptedException {
         Path root = Path.of("").toAbsolutePath().getParent();
         for (String service : services) {
             Path jar = root.resolve(service).resolve("target/quarkus-app/quarkus-run.jar");
@@ -49,7 +57,7 @@ public final class RunningShop implements AutoCloseable {
         }
         LocalPostgres.createDatabase(database, freshDatabase);
         if (freshDatabase) {
-            LocalRabbitMq.freshVirtualHost(VHOST); // a fresh store starts with no queues of another history
+            LocalRabbitMq.freshVirtualHost(vhost); // a fresh store starts with no queues of another history
         }
         Path publicKey = root.resolve("common-events/src/test/resources/jwt/test-public.pem");
         RunningShop shop = new RunningShop();
@@ -70,7 +78,7 @@ public final class RunningShop implements AutoCloseable {
                 // Not prod: that profile refuses the local dev credentials (ProductionSettings).
                 env.put("QUARKUS_PROFILE", "local");
                 env.put("EVENTSHOP_DB_NAME", database);
-                env.put("RABBITMQ_VIRTUAL_HOST", VHOST);
+                env.put("RABBITMQ_VIRTUAL_HOST", vhost);
                 env.put("MP_JWT_VERIFY_PUBLICKEY_LOCATION", "file:" + publicKey);
                 env.put("EVENTSHOP_SUBSCRIBER_CATCH_UP_INTERVAL", "1s");
                 env.putAll(environment);
@@ -80,7 +88,7 @@ public final class RunningShop implements AutoCloseable {
                 shop.managementPorts.put(service, managementPort);
             }
             for (String service : services) {
-                shop.awaitReady(service, Duration.ofSeconds(90));
+                shop.awaitReady(service, READY);
             }
             return shop;
         } catch (IOException | InterruptedException | RuntimeException e) {
@@ -106,6 +114,9 @@ public final class RunningShop implements AutoCloseable {
     private void awaitReady(String service, Duration within) throws InterruptedException {
         long deadline = System.nanoTime() + within.toNanos();
         while (System.nanoTime() < deadline) {
+            if (!processes.get(service).isAlive()) {
+                throw new IllegalStateException(service + " exited while starting; see system-tests/target/e2e-" + service.replace('#', '-') + ".log");
+            }
             try {
                 HttpURLConnection connection = (HttpURLConnection) URI.create(management(service) + "/q/health/ready").toURL().openConnection();
                 connection.setConnectTimeout(1000);
@@ -147,7 +158,7 @@ public final class RunningShop implements AutoCloseable {
         processes.put(name, replica.start());
         ports.put(name, port);
         managementPorts.put(name, managementPort);
-        awaitReady(name, Duration.ofSeconds(90));
+        awaitReady(name, READY);
         return name;
     }
 
@@ -163,7 +174,7 @@ public final class RunningShop implements AutoCloseable {
     public void restart(String service) throws IOException, InterruptedException {
         stop(processes.get(service));
         processes.put(service, builders.get(service).start());
-        awaitReady(service, Duration.ofSeconds(90));
+        awaitReady(service, READY);
     }
 
     private static void stop(Process process) {

@@ -1,0 +1,165 @@
+package io.eventshop.bench;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import io.eventshop.system.RunningShop;
+import io.eventshop.testing.LocalRabbitMq;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The question issue 12 asks: a store holds many millions of events and a new view is stood up; how long until it
+ * is up to date, and does it hurt the components that rely on event distribution meanwhile?
+ *
+ * <p>order-service and inventory-service run over a generated store ({@link GeneratedStore}, 20 M events by
+ * default) while a client places orders at a steady rate (100/s, open loop: {@link OrderLoad}). Phases, all under
+ * that load: a warm-up (not counted), a baseline with no view being stood up, the stand-up, and a second baseline
+ * as long as the stand-up took. The stand-up starts analytics-service with only the sales view and no trace of it
+ * in the database: a brand-new view, which fills itself from the whole store and then follows the orders placed
+ * meanwhile; it ends when {@code GET /analytics/sales} first answers (the view is marked ready once its subscriber
+ * is live). Then analytics-service stops, so both baselines run the same processes.
+ *
+ * <p>{@code deploy/local/bench standup [SIZE] [--regenerate] [--rate ORDERS_PER_SECOND] [--baseline SECONDS] [--heap 1g]}.
+ */
+public final class StandupBenchmark {
+
+    private static final Duration WARM_UP = Duration.ofSeconds(60);
+    private static final Pattern QUEUE = Pattern.compile("\"queue\":\"([^\"]+)\"");
+    // Standing up a view runs at some tens of thousands of events a second on a 2-core machine: the first
+    // baseline lasts about as long, unless --baseline says otherwise.
+    private static final double EXPECTED_EVENTS_PER_SECOND = 50_000;
+
+    /** The stand-up's report, the view's status at its end and how long it took. */
+    private record StoodUp(String report, String status, Duration took) {
+    }
+
+    private StandupBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        BenchArgs arguments = BenchArgs.parse(List.of("--regenerate"), List.of("--rate", "--baseline", "--heap"));
+        StoreSize size = arguments.size("20m");
+        double rate = arguments.number("--rate", 100);
+        System.out.printf("eventshop stand-up benchmark, %s, %d cores, %s; a new sales view over a generated store of %,d events,"
+                + " %.0f orders/s placed meanwhile%n", Instant.now(), Runtime.getRuntime().availableProcessors(), BenchArgs.load(),
+                size.events(), rate);
+        GeneratedStore generated = new GeneratedStore(RebuildBenchmark.DATABASE, size);
+        generated.prepare(arguments.flag("--regenerate"), 1);
+        Duration baseline = Duration.ofSeconds((long) arguments.number("--baseline",
+                Math.max(60, generated.events() / EXPECTED_EVENTS_PER_SECOND)));
+
+        LocalRabbitMq.freshVirtualHost(RebuildBenchmark.VHOST);
+        List<OrderLoad.Figures> figures = new ArrayList<>();
+        List<String> horizons = new ArrayList<>();
+        try (RunningShop shop = RunningShop.start(RebuildBenchmark.DATABASE, RebuildBenchmark.VHOST, false,
+                List.of("order-service", "inventory-service"), "256m", Map.of())) {
+            stopOnExit(shop);
+            List<String> skus = ShopClient.stock(shop, 20);
+            OrderLoad load = OrderLoad.start(shop, skus, rate);
+            String standup;
+            try (load) {
+                System.out.printf("warm-up: %d s under load (the services' JIT compilers), not counted%n", WARM_UP.toSeconds());
+                Thread.sleep(WARM_UP.toMillis());
+                horizons.add(phase(load, "baseline before", baseline));
+                StoodUp stoodUp = standUp(load, generated.events(), arguments.text("--heap", "1g"), horizons);
+                deleteQueues(stoodUp.status());
+                standup = stoodUp.report();
+                horizons.add(phase(load, "baseline after", stoodUp.took()));
+            }
+            System.out.println("(waiting for the last orders' decisions)");
+            for (String phase : List.of("baseline before", "stand-up", "baseline after")) {
+                figures.add(load.figures(RebuildBenchmark.DATABASE, phase, Duration.ofMinutes(2)));
+            }
+            System.out.println();
+            System.out.println(standup);
+            System.out.printf("%nplaced → confirmed at %.0f orders/s (open loop), per order: client's send → the decision's time in the store%n",
+                    rate);
+            System.out.println(OrderLoad.header());
+            figures.forEach(f -> System.out.println(OrderLoad.row(f)));
+            double before = figures.get(0).p99();
+            double after = figures.get(2).p99();
+            System.out.printf("p99 during the stand-up / mean p99 of the baselines: %.2f%n", figures.get(1).p99() / ((before + after) / 2));
+            System.out.println("(202 p50/p99: how long POST /orders took to answer; \"failed\": requests that did not answer 202)");
+            System.out.println("store's horizon age per phase:");
+            horizons.forEach(h -> System.out.println("  " + h));
+            System.out.printf("%n(%s at the end)%n", BenchArgs.load());
+        }
+    }
+
+    // An interrupted run (Ctrl-C) stops the services too; closing a closed shop does nothing.
+    static void stopOnExit(RunningShop shop) {
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(shop::close));
+    }
+
+    // The stopped view's queues would fill during the second baseline (the broker's work the first had not):
+    // deleted, by the names its status gave.
+    private static void deleteQueues(String status) throws Exception {
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setHost(System.getenv().getOrDefault("RABBITMQ_HOST", "127.0.0.1"));
+        factory.setVirtualHost(RebuildBenchmark.VHOST);
+        Matcher queue = QUEUE.matcher(status);
+        try (Connection amqp = factory.newConnection("standup-benchmark"); Channel channel = amqp.createChannel()) {
+            while (queue.find()) {
+                channel.queueDelete(queue.group(1));
+            }
+        }
+    }
+
+    private static String phase(OrderLoad load, String name, Duration length) throws InterruptedException {
+        try (HorizonSampler horizon = HorizonSampler.start(RebuildBenchmark.DATABASE)) {
+            System.out.printf("%s: %d s under load%n", name, length.toSeconds());
+            load.phase(name);
+            Thread.sleep(length.toMillis());
+            load.phase(null);
+            horizon.close();
+            return name + ": " + horizon.summary();
+        }
+    }
+
+    // From analytics-service's start to the first answer of its sales view; the load keeps running throughout.
+    private static StoodUp standUp(OrderLoad load, long generatedEvents, String heap, List<String> horizons) throws Exception {
+        System.out.printf("stand-up: analytics-service starts with a brand-new sales view over %,d events%n", generatedEvents);
+        load.phase("stand-up");
+        long start = System.nanoTime();
+        try (HorizonSampler horizon = HorizonSampler.start(RebuildBenchmark.DATABASE);
+             RunningShop analytics = RunningShop.start(RebuildBenchmark.DATABASE, RebuildBenchmark.VHOST, false, List.of("analytics-service"),
+                     heap, Map.of("EVENTSHOP_VIEWS_ENABLED", "analytics.sales"))) {
+            stopOnExit(analytics);
+            double started = (System.nanoTime() - start) / 1e9;
+            String url = analytics.url("analytics-service");
+            long peak;
+            double live = Double.NaN;
+            try (MemorySampler memory = MemorySampler.start(analytics.pid("analytics-service"))) {
+                long deadline = System.nanoTime() + Duration.ofHours(6).toNanos();
+                while (ShopClient.send(url + "/analytics/sales", "GET", ShopClient.ADMIN).statusCode() != 200) {
+                    if (Double.isNaN(live) && RebuildBenchmark.request("GET", url + "/admin/subscribers/analytics.sales", 200)
+                            .contains("\"state\":\"LIVE\"")) {
+                        live = (System.nanoTime() - start) / 1e9;
+                    }
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("the new view did not answer within 6 hours");
+                    }
+                    Thread.sleep(250);
+                }
+                peak = memory.peak();
+            }
+            long took = System.nanoTime() - start;
+            load.phase(null);
+            horizon.close();
+            horizons.add("stand-up: " + horizon.summary());
+            double seconds = took / 1e9;
+            String status = RebuildBenchmark.request("GET", url + "/admin/subscribers/analytics.sales", 200);
+            return new StoodUp(String.format("new view stood up over %,d generated events (and the orders placed meanwhile): %.0f s from analytics-service's start to the view's first answer"
+                    + " (%,.0f events/s); the service was ready after %.0f s, its subscriber live after %s s; peak resident memory %,d MiB"
+                    + " %s%nits status then: %s", generatedEvents, seconds, generatedEvents / seconds, started, Double.isNaN(live) ? "(not seen before the answer)" : String.format("%.0f", live),
+                    peak >> 20, RebuildBenchmark.target((peak >> 20) <= RebuildBenchmark.TARGET_RSS_MIB, "≤ 400 MiB"),
+                    status.length() > 600 ? status.substring(0, 600) + "..." : status), status, Duration.ofNanos(took));
+        }
+    }
+}
