@@ -5,7 +5,6 @@ import io.vertx.mutiny.sqlclient.Tuple;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -75,9 +74,6 @@ final class SalesDeltas {
             maxTx = Math.max(maxTx, tx);
         }
 
-        boolean zero() {
-            return units == 0 && revenue == 0 && orders == 0;
-        }
     }
 
     private final Map<Group, Sum> totals = new TreeMap<>();
@@ -125,49 +121,46 @@ final class SalesDeltas {
     }
 
     boolean isEmpty() {
-        return totals.values().stream().allMatch(Sum::zero) && times.values().stream().allMatch(Sum::zero)
-                && positions.values().stream().allMatch(Sum::zero);
+        return totals.isEmpty() && times.isEmpty() && positions.isEmpty();
     }
 
-    /** $1 skus, $2 currencies, $3 units, $4 revenue, $5 orders; no rows for groups that net to nothing. */
+    /**
+     * $1 skus, $2 currencies, $3 units, $4 revenue, $5 orders. Rows that net to nothing too: a position bucket's bounds
+     * must hold every transaction that added to it (a line confirmed and cancelled within one bucket nets to nothing
+     * there, yet counts between the two), and a copy built in big batches then has the rows a live one has.
+     */
     Tuple totals() {
         List<Object[]> columns = columns(5, totals.size());
         int i = 0;
         for (Map.Entry<Group, Sum> entry : totals.entrySet()) {
-            if (!entry.getValue().zero()) {
-                fill(columns, i++, entry.getKey(), entry.getValue());
-            }
+            fill(columns, i++, entry.getKey(), entry.getValue());
         }
-        return tuple(columns, i);
+        return Tuple.from(List.<Object>copyOf(columns));
     }
 
-    /** $1 skus, $2 currencies, $3 units, $4 revenue, $5 orders, $6 span in hours, $7 bucket numbers. */
+    /** $1 skus, $2 currencies, $3 units, $4 revenue, $5 orders, $6 span in hours, $7 bucket numbers; as {@link #totals()}. */
     Tuple times() {
         List<Object[]> columns = columns(7, times.size());
         int i = 0;
         for (Map.Entry<Bucket, Sum> entry : times.entrySet()) {
-            if (!entry.getValue().zero()) {
-                fill(columns, i, entry.getKey().group(), entry.getValue());
-                columns.get(5)[i] = (int) entry.getKey().span();
-                columns.get(6)[i++] = entry.getKey().number();
-            }
+            fill(columns, i, entry.getKey().group(), entry.getValue());
+            columns.get(5)[i] = (int) entry.getKey().span();
+            columns.get(6)[i++] = entry.getKey().number();
         }
-        return tuple(columns, i);
+        return Tuple.from(List.<Object>copyOf(columns));
     }
 
-    /** $1 skus, $2 currencies, $3 units, $4 revenue, $5 orders, $6 bucket numbers, $7 lowest and $8 highest transaction. */
+    /** $1 skus, $2 currencies, $3 units, $4 revenue, $5 orders, $6 bucket numbers, $7 lowest and $8 highest transaction; as {@link #totals()}. */
     Tuple positions() {
         List<Object[]> columns = columns(8, positions.size());
         int i = 0;
         for (Map.Entry<Bucket, Sum> entry : positions.entrySet()) {
-            if (!entry.getValue().zero()) {
-                fill(columns, i, entry.getKey().group(), entry.getValue());
-                columns.get(5)[i] = entry.getKey().number();
-                columns.get(6)[i] = entry.getValue().minTx;
-                columns.get(7)[i++] = entry.getValue().maxTx;
-            }
+            fill(columns, i, entry.getKey().group(), entry.getValue());
+            columns.get(5)[i] = entry.getKey().number();
+            columns.get(6)[i] = entry.getValue().minTx;
+            columns.get(7)[i++] = entry.getValue().maxTx;
         }
-        return tuple(columns, i);
+        return Tuple.from(List.<Object>copyOf(columns));
     }
 
     private static List<Object[]> columns(int count, int rows) {
@@ -186,13 +179,5 @@ final class SalesDeltas {
         columns.get(2)[i] = sum.units;
         columns.get(3)[i] = sum.revenue;
         columns.get(4)[i] = sum.orders;
-    }
-
-    private static Tuple tuple(List<Object[]> columns, int rows) {
-        List<Object> trimmed = new ArrayList<>();
-        for (Object[] column : columns) {
-            trimmed.add(Arrays.copyOf(column, rows));
-        }
-        return Tuple.from(trimmed);
     }
 }
