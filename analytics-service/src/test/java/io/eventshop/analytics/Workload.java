@@ -17,6 +17,7 @@ import io.eventshop.events.product.StockReplenished;
 import io.eventshop.events.reservation.LineRejection;
 import io.eventshop.store.EventStore;
 import io.eventshop.store.ExpectedVersion;
+import io.smallrye.mutiny.Uni;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,6 +27,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * A shop's history written straight into the store, as order-service and inventory-service write it:
@@ -40,11 +43,18 @@ final class Workload {
     private final String prefix;
     private final Map<String, Money> prices = new LinkedHashMap<>();
     private final List<UUID> pending = new ArrayList<>();
+    private final Supplier<Instant> clock;
 
     Workload(EventStore store, long seed) {
+        this(store, seed, Instant::now);
+    }
+
+    /** With the business time ({@code occurred_at}) of each event from {@code clock}. */
+    Workload(EventStore store, long seed, Supplier<Instant> clock) {
         this.store = store;
         this.random = new Random(seed);
         this.prefix = "A" + Long.toHexString(seed).toUpperCase() + "-";
+        this.clock = clock;
     }
 
     void addProducts() {
@@ -112,11 +122,38 @@ final class Workload {
         }
     }
 
+    /**
+     * A confirmed order appended in a transaction that takes its transaction id before {@code meanwhile} runs and
+     * commits after it: it comes before what {@code meanwhile} appends in the store's order, with higher positions.
+     */
+    void confirmedOrderAround(Runnable meanwhile) {
+        String sku = prices.keySet().iterator().next();
+        OrderLine line = new OrderLine(sku, 2, prices.get(sku));
+        UUID id = UUID.randomUUID();
+        List<NewEvent> events = List.of(encode(new OrderPlaced(id, "shopper-0", List.of(line), line.lineTotal())),
+                encode(new OrderConfirmed(id)));
+        CompletableFuture<Void> started = new CompletableFuture<>();
+        CompletableFuture<Void> go = new CompletableFuture<>();
+        CompletableFuture<Void> done = store.inTransaction(tx -> tx.connection().query("select pg_current_xact_id()").execute()
+                        .invoke(() -> started.complete(null))
+                        .chain(() -> Uni.createFrom().completionStage(go))
+                        .chain(() -> store.append(tx, StreamId.parse("order-" + id), ExpectedVersion.exactly(0), events)))
+                .replaceWithVoid().subscribeAsCompletionStage();
+        started.join();
+        meanwhile.run();
+        go.complete(null);
+        done.join();
+    }
+
     // expected: the exact version before this append (0 = new stream), or -1 for any.
     private void append(String stream, int expected, DomainEvent event) {
-        NewEvent encoded = EventCodec.encode(event, EventMetadata.startingFlow("analytics-test", UUID.randomUUID(), "test"), Instant.now());
+        NewEvent encoded = encode(event);
         store.inTransaction(tx -> store.append(tx, StreamId.parse(stream),
                         expected < 0 ? ExpectedVersion.ANY : ExpectedVersion.exactly(expected), List.of(encoded)))
                 .await().atMost(Duration.ofSeconds(30));
+    }
+
+    private NewEvent encode(DomainEvent event) {
+        return EventCodec.encode(event, EventMetadata.startingFlow("analytics-test", UUID.randomUUID(), "test"), clock.get());
     }
 }

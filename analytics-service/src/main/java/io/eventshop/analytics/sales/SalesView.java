@@ -21,7 +21,9 @@ import java.util.UUID;
 /**
  * Sales per product: units and revenue of confirmed orders that were not cancelled, per sku and
  * currency (amounts in different currencies are never added). One row per order line, with when its
- * order was confirmed and cancelled; product names from ProductAdded.
+ * order was confirmed and cancelled; product names from ProductAdded. Beside the facts, in the same
+ * transactions, aggregates that answer without scanning them: the totals as of now, and per day, hour
+ * and range of store positions what the lines added ({@link SalesDeltas}; DECISIONS 5).
  */
 @ApplicationScoped
 public class SalesView extends AnalyticsView {
@@ -29,19 +31,33 @@ public class SalesView extends AnalyticsView {
     public static final String NAME = "analytics.sales";
 
     public SalesView() {
-        super("sales", 1, List.of(OrderEvent.CATEGORY, ProductEvent.CATEGORY),
+        super("sales", 2, List.of(OrderEvent.CATEGORY, ProductEvent.CATEGORY),
                 List.of(ProductAdded.class, OrderPlaced.class, OrderConfirmed.class, OrderCancelled.class),
-                List.of("lines", "products"));
+                List.of("lines", "products", "totals", "time_buckets", "position_buckets"));
     }
 
     @Override
     public List<String> createTables(String schema) {
+        String sums = "units bigint not null, revenue bigint not null, orders bigint not null";
         return List.of("create table " + schema + ".lines (order_id uuid not null, sku text not null, quantity int not null,"
                         + " currency text not null, amount bigint not null,"
                         + " confirmed_at timestamptz, confirmed_tx xid8, confirmed_pos bigint,"
                         + " cancelled_at timestamptz, cancelled_tx xid8, cancelled_pos bigint,"
-                        + " primary key (order_id, sku)) with (fillfactor = 80)", // room for the in-place (HOT) updates of each stage
-                "create table " + schema + ".products (sku text primary key, name text not null)");
+                        + " primary key (order_id, sku)) with (fillfactor = 80)", // room for the updates of each stage on the same page
+                // The facts after the last whole bucket before a moment, found by when or where they happened.
+                "create index on " + schema + ".lines (confirmed_at) where confirmed_at is not null",
+                "create index on " + schema + ".lines (cancelled_at) where cancelled_at is not null",
+                "create index on " + schema + ".lines (confirmed_pos) where confirmed_pos is not null",
+                "create index on " + schema + ".lines (cancelled_pos) where cancelled_pos is not null",
+                "create table " + schema + ".products (sku text primary key, name text not null)",
+                "create table " + schema + ".totals (sku text not null, currency text not null, " + sums + ", primary key (sku, currency))",
+                // span_hours 24: days, 1: hours; bucket: whole spans since 1970-01-01T00:00Z.
+                "create table " + schema + ".time_buckets (span_hours int not null, bucket bigint not null, sku text not null,"
+                        + " currency text not null, " + sums + ", primary key (span_hours, bucket, sku, currency))",
+                // bucket: global position / 32768; min_tx, max_tx: the transactions that added to it, to tell whether
+                // all of it, none of it or some of it lies before a store position (ordered by transaction first).
+                "create table " + schema + ".position_buckets (bucket bigint not null, sku text not null, currency text not null, "
+                        + sums + ", min_tx bigint not null, max_tx bigint not null, primary key (bucket, sku, currency))");
     }
 
     @Override
@@ -90,17 +106,53 @@ public class SalesView extends AnalyticsView {
         if (confirmed.isEmpty() && cancelled.isEmpty()) {
             return done;
         }
-        return done.call(() -> mark(tx, schema, "confirmed", Facts.of(confirmed, SalesView::orderId)))
-                .call(() -> mark(tx, schema, "cancelled", Facts.of(cancelled, SalesView::orderId)));
+        SalesDeltas deltas = new SalesDeltas();
+        return done.call(() -> mark(tx, schema, "confirmed", Facts.of(confirmed, SalesView::orderId), deltas))
+                .call(() -> mark(tx, schema, "cancelled", Facts.of(cancelled, SalesView::orderId), deltas))
+                .call(() -> add(tx, schema, deltas));
     }
 
-    private static Uni<Void> mark(StoreTransaction tx, String schema, String fact, Facts facts) {
+    // Sets the fact on the lines of each order that do not have it yet, and collects what that changes: the rows updated,
+    // with the facts they had. An order's latest event of the kind in the batch wins, as if applied one by one.
+    private static Uni<Void> mark(StoreTransaction tx, String schema, String fact, Facts facts, SalesDeltas deltas) {
         if (facts.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        return tx.connection().preparedQuery("update " + schema + ".lines l set " + fact + "_at = u.at, " + fact + "_tx = u.tx::text::xid8, "
-                        + fact + "_pos = u.pos from " + Facts.UNNEST + " where l.order_id = u.key")
-                .execute(facts.tuple()).replaceWithVoid();
+        String facts6 = "confirmed_at, confirmed_tx::text::bigint, confirmed_pos, cancelled_at, cancelled_tx::text::bigint, cancelled_pos";
+        return tx.connection().preparedQuery("with u as (select distinct on (key) key, at, tx, pos from " + Facts.UNNEST
+                        + " order by key, tx desc, pos desc),"
+                        + " o as (select l.order_id, l.sku, " + facts6 + " from " + schema + ".lines l join u on l.order_id = u.key"
+                        + " where (l." + fact + "_tx, l." + fact + "_pos) is distinct from (u.tx::text::xid8, u.pos))"
+                        + " update " + schema + ".lines l set " + fact + "_at = u.at, " + fact + "_tx = u.tx::text::xid8, " + fact + "_pos = u.pos"
+                        + " from u, o where l.order_id = u.key and o.order_id = l.order_id and o.sku = l.sku"
+                        + " returning l.sku, l.currency, l.quantity, l.amount, o.confirmed_at, o.confirmed_tx, o.confirmed_pos, o.cancelled_at,"
+                        + " o.cancelled_tx, o.cancelled_pos, l.confirmed_at, l.confirmed_tx::text::bigint, l.confirmed_pos, l.cancelled_at,"
+                        + " l.cancelled_tx::text::bigint, l.cancelled_pos")
+                .execute(facts.tuple())
+                .invoke(rows -> rows.forEach(row -> deltas.changed(row.getString(0), row.getString(1), row.getInteger(2), row.getLong(3),
+                        SalesDeltas.Fact.of(row, 4), SalesDeltas.Fact.of(row, 7), SalesDeltas.Fact.of(row, 10), SalesDeltas.Fact.of(row, 13))))
+                .replaceWithVoid();
+    }
+
+    // One statement per aggregate table, in the same table order and key order in every transaction (no deadlock between
+    // concurrent batches), the totals last: every batch adds to the same few total rows, and holds them until it commits.
+    private static Uni<Void> add(StoreTransaction tx, String schema, SalesDeltas deltas) {
+        if (deltas.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        String adding = " units = a.units + excluded.units, revenue = a.revenue + excluded.revenue, orders = a.orders + excluded.orders";
+        String sums = "$1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[]";
+        return tx.connection().preparedQuery("insert into " + schema + ".position_buckets as a (sku, currency, units, revenue, orders, bucket,"
+                        + " min_tx, max_tx) select * from unnest(" + sums + ", $6::bigint[], $7::bigint[], $8::bigint[])"
+                        + " on conflict (bucket, sku, currency) do update set" + adding
+                        + ", min_tx = least(a.min_tx, excluded.min_tx), max_tx = greatest(a.max_tx, excluded.max_tx)")
+                .execute(deltas.positions())
+                .chain(() -> tx.connection().preparedQuery("insert into " + schema + ".time_buckets as a (sku, currency, units, revenue,"
+                        + " orders, span_hours, bucket) select * from unnest(" + sums + ", $6::int[], $7::bigint[])"
+                        + " on conflict (span_hours, bucket, sku, currency) do update set" + adding).execute(deltas.times()))
+                .chain(() -> tx.connection().preparedQuery("insert into " + schema + ".totals as a (sku, currency, units, revenue, orders)"
+                        + " select * from unnest(" + sums + ") on conflict (sku, currency) do update set" + adding).execute(deltas.totals()))
+                .replaceWithVoid();
     }
 
     static UUID orderId(Envelope<?> event) {
