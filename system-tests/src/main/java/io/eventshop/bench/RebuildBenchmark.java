@@ -54,7 +54,7 @@ public final class RebuildBenchmark {
                 Runtime.getRuntime().availableProcessors(), orders);
         LocalPostgres.createDatabase(DATABASE, true);
         LocalPostgres.migrateEventStore(DATABASE);
-        long events = generate(orders);
+        long events = generate(DATABASE, orders);
 
         Vertx vertx = Vertx.vertx();
         Pool pool = LocalPostgres.pool(vertx, DATABASE, 2);
@@ -114,10 +114,13 @@ public final class RebuildBenchmark {
         }
     }
 
-    /** Writes the store in SQL, chunk by chunk (one transaction per statement), then VACUUM (ANALYZE); returns the event count. */
-    static long generate(int orders) throws Exception {
+    /**
+     * Writes the store of {@code database} in SQL, chunk by chunk (one transaction per statement), then VACUUM (ANALYZE); returns the
+     * event count.
+     */
+    static long generate(String database, int orders) throws Exception {
         long start = System.nanoTime();
-        try (Connection db = DriverManager.getConnection(LocalPostgres.jdbcUrl(DATABASE), LocalPostgres.USER, LocalPostgres.PASSWORD);
+        try (Connection db = DriverManager.getConnection(LocalPostgres.jdbcUrl(database), LocalPostgres.USER, LocalPostgres.PASSWORD);
              Statement sql = db.createStatement()) {
             sql.execute("insert into event_store.events (event_id, stream_id, category, stream_version, type, schema_version, data, metadata,"
                     + " occurred_at) select gen_random_uuid(), 'product-SKU-' || k, 'product', 1, 'io.eventshop.product.added', 1,"
