@@ -27,7 +27,9 @@ import io.vertx.mutiny.sqlclient.Tuple;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -41,7 +43,7 @@ import java.util.function.Consumer;
  * <p>The metadata of every event is rewritten to what the services store (correlation and causation ids, source,
  * trace context, actor), so its parse costs what it does in production. One fresh database of its own
  * ({@code bench.database}, default {@code eventshop_bench_decode}); {@code bench.orders} orders (default 47,000:
- * about 100,000 events). Figures are µs per event of one thread; the best of {@code bench.rounds} rounds after as
+ * about 100,000 events; {@code -Dbench.fresh=false} reads the store a previous run left). Figures are µs per event of one thread; the best of {@code bench.rounds} rounds after as
  * many to warm up.
  */
 public final class DecodeBenchmark {
@@ -50,6 +52,7 @@ public final class DecodeBenchmark {
     private static final int ORDERS = Integer.getInteger("bench.orders", 47_000);
     private static final int PAGE = Integer.getInteger("bench.page", 1000);
     private static final int ROUNDS = Integer.getInteger("bench.rounds", 5);
+    private static final boolean FRESH = !"false".equals(System.getProperty("bench.fresh"));
     private static final String READ_PAGE = "select " + EventStore.COLUMNS + " from event_store.events e"
             + " where (e.transaction_id, e.global_position) > ($1::bigint::text::xid8, $2)"
             + " order by e.transaction_id, e.global_position limit $3";
@@ -57,10 +60,14 @@ public final class DecodeBenchmark {
     private static final String FULL_METADATA = "update event_store.events set metadata = json_build_object("
             + "'correlation_id', md5(stream_id)::uuid, 'causation_id', gen_random_uuid(), 'source', 'order-service',"
             + " 'traceparent', '00-' || md5(stream_id) || '-' || substr(md5(event_id::text), 1, 16) || '-01', 'actor', 'shopper-42')";
-    private static final StreamState FRESH = new StreamState() {
+
+    /** A replay's memory of the versions applied per stream, advanced page by page. */
+    private static final class Memory implements StreamState {
+        private final Map<String, Integer> versions = new HashMap<>();
+
         @Override
         public int last(String stream) {
-            return 0;
+            return versions.getOrDefault(stream, 0);
         }
 
         @Override
@@ -72,20 +79,31 @@ public final class DecodeBenchmark {
         public boolean skipped(StoredEvent event) {
             return false;
         }
-    };
+
+        PagePlan plan(List<StoredEvent> page) {
+            PagePlan plan = PagePlan.of(page, this);
+            versions.putAll(plan.lastVersions());
+            return plan;
+        }
+    }
 
     private DecodeBenchmark() {
     }
 
     public static void main(String[] args) throws Exception {
-        LocalPostgres.createDatabase(DATABASE, true);
-        LocalPostgres.migrateEventStore(DATABASE);
-        long events = RebuildBenchmark.generate(DATABASE, ORDERS);
+        if (FRESH) {
+            LocalPostgres.createDatabase(DATABASE, true);
+            LocalPostgres.migrateEventStore(DATABASE);
+            RebuildBenchmark.generate(DATABASE, ORDERS);
+        }
         Vertx vertx = Vertx.vertx();
         Pool pool = LocalPostgres.pool(vertx, DATABASE, 2);
         try {
-            pool.query(FULL_METADATA).executeAndAwait();
-            pool.query("vacuum (full, analyze) event_store.events").executeAndAwait();
+            if (FRESH) {
+                pool.query(FULL_METADATA).executeAndAwait();
+                pool.query("vacuum (full, analyze) event_store.events").executeAndAwait();
+            }
+            long events = pool.query("select count(*) from event_store.events").executeAndAwait().iterator().next().getLong(0);
             System.out.printf("eventshop decode benchmark, %s, %d cores, %,d events in pages of %d, best of %d rounds (µs per event)%n",
                     Instant.now(), Runtime.getRuntime().availableProcessors(), events, PAGE, ROUNDS);
             run(pool, events);
@@ -120,17 +138,23 @@ public final class DecodeBenchmark {
                 row -> EventCodec.readMetadata(row.getString(8))), events));
         print("payload bound (Subscription.envelope)", best(() -> pages.forEach(page -> page.forEach(sales::envelope)), events));
         print("page decoded ahead (Decoded.of)", best(() -> pages.forEach(page -> Decoded.of(page, sales)), events));
-        print("page planned (PagePlan.of)", best(() -> pages.forEach(page -> PagePlan.of(page, FRESH)), events));
+        print("page planned (PagePlan.of)", best(() -> {
+            Memory memory = new Memory();
+            pages.forEach(memory::plan);
+        }, events));
         print("page span, nothing sampled", best(() -> pages.forEach(page -> spans.applyPage("bench.decode",
                 page.stream().map(StoredEvent::event).toList()).end()), events));
-        print("all of it after the read, as a replay page", best(() -> rows.forEach(page -> asReplayed(page, sales, spans)), events));
+        print("all of it after the read, as a replay page", best(() -> {
+            Memory memory = new Memory();
+            rows.forEach(page -> asReplayed(page, sales, spans, memory));
+        }, events));
     }
 
     // What a replay does with a page's rows before its handler: events, decoded ahead, planned, the span over the handled ones.
-    private static void asReplayed(List<Row> rows, Subscription subscription, EventSpans spans) {
+    private static void asReplayed(List<Row> rows, Subscription subscription, EventSpans spans, Memory memory) {
         List<StoredEvent> page = stored(rows);
         Decoded.of(page, subscription);
-        PagePlan plan = PagePlan.of(page, FRESH);
+        PagePlan plan = memory.plan(page);
         List<RecordedEvent> handled = new ArrayList<>(plan.steps().size());
         for (PagePlan.Step step : plan.steps()) {
             StoredEvent event = ((PagePlan.Apply) step).event();
