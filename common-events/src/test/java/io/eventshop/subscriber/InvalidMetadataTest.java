@@ -96,7 +96,7 @@ class InvalidMetadataTest {
         List<StoredEvent> all = new ArrayList<>(sf.append(broken, SubscriberFixture.confirmations(3)));
         List<StoredEvent> others = sf.appendStreams(9, 3);
         all.addAll(others);
-        fx.pool.preparedQuery("update event_store.events set metadata = $2::json where event_id = $1")
+        fx.pool.preparedQuery("update event_store.events set metadata = $2::text::json where event_id = $1")
                 .execute(Tuple.of(all.get(1).eventId(), NO_SOURCE)).await().indefinitely();
         return new History(broken, all, others);
     }
