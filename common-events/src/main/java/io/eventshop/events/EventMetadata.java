@@ -2,6 +2,10 @@ package io.eventshop.events;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.util.Objects;
 import java.util.UUID;
 
@@ -23,6 +27,13 @@ public record EventMetadata(
         @JsonProperty("traceparent") String traceparent,
         @JsonProperty("actor") String actor) {
 
+    // Its own reader, set as the codec's mapper is (unknown fields ignored), so that a stored event can read its metadata
+    // lazily without the events package depending on the codec's.
+    private static final ObjectReader READER = JsonMapper.builder()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build()
+            .readerFor(EventMetadata.class);
+
     public EventMetadata {
         Objects.requireNonNull(source, "source (the producing service) is required");
     }
@@ -35,5 +46,30 @@ public record EventMetadata(
     /** Metadata for an event caused by {@code cause}: same correlation, caused by it. */
     public EventMetadata causedBy(UUID causeEventId, String newSource) {
         return new EventMetadata(correlationId, causeEventId.toString(), newSource, traceparent, actor);
+    }
+
+    /**
+     * The metadata stored as {@code json} (snake_case names; unknown fields ignored).
+     *
+     * @throws UndecodableEventException when it is not JSON, JSON null, or lacks a source
+     */
+    public static EventMetadata read(String json) {
+        try {
+            EventMetadata metadata = READER.readValue(json);
+            if (metadata == null) {
+                throw new IllegalArgumentException("metadata is JSON null");
+            }
+            return metadata;
+        } catch (JsonProcessingException | IllegalArgumentException | NullPointerException e) {
+            throw new UndecodableEventException("event metadata is not valid: " + rootMessage(e), e);
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage();
     }
 }

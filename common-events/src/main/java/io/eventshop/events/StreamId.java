@@ -1,7 +1,6 @@
 package io.eventshop.events;
 
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * A stream's id, {@code <category>-<id>} (e.g. {@code order-6f1c…}, {@code product-SKU-1}). The
@@ -10,12 +9,10 @@ import java.util.regex.Pattern;
  */
 public record StreamId(String category, String id) {
 
-    private static final Pattern CATEGORY = Pattern.compile("[a-z][a-z0-9]*");
-
     public StreamId {
         Objects.requireNonNull(category, "category");
         Objects.requireNonNull(id, "id");
-        if (!CATEGORY.matcher(category).matches()) {
+        if (!isCategory(category)) {
             throw new IllegalArgumentException("stream category must be lower-case letters and digits, was '" + category + "'");
         }
         if (id.isBlank()) {
@@ -34,6 +31,21 @@ public record StreamId(String category, String id) {
             throw new IllegalArgumentException("stream id must look like <category>-<id>, was '" + value + "'");
         }
         return new StreamId(value.substring(0, dash), value.substring(dash + 1));
+    }
+
+    // [a-z][a-z0-9]*, checked by hand: every event read from the store parses its stream id, and a regular expression's
+    // matcher was a visible share of a replay's time.
+    private static boolean isCategory(String category) {
+        if (category.isEmpty() || category.charAt(0) < 'a' || category.charAt(0) > 'z') {
+            return false;
+        }
+        for (int i = 1; i < category.length(); i++) {
+            char c = category.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= '0' && c <= '9')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public String value() {

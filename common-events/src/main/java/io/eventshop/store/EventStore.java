@@ -381,14 +381,14 @@ public final class EventStore {
     public static StoredEvent toStoredEvent(Row row, int first) {
         return new StoredEvent(
                 new Checkpoint(row.getLong(first), row.getLong(first + 1)),
-                new RecordedEvent(
+                RecordedEvent.stored(
                         row.getUUID(first + 2),
                         StreamId.parse(row.getString(first + 3)),
                         row.getInteger(first + 4),
                         row.getString(first + 5),
                         row.getInteger(first + 6),
                         row.getString(first + 7),
-                        EventCodec.readMetadata(row.getString(first + 8)),
+                        row.getString(first + 8), // parsed when asked for: most handlers never do
                         row.getOffsetDateTime(first + 9).toInstant()));
     }
 

@@ -39,28 +39,34 @@ public final class EventSpans {
     /** A producer span for publishing {@code event} to {@code exchange}: a child of the event's stored context. */
     public Span publish(String exchange, RecordedEvent event) {
         return described(tracer.spanBuilder("publish " + exchange).setSpanKind(SpanKind.PRODUCER)
-                .setParent(parent(event.metadata().traceparent()))
+                .setParent(parent(traceparent(event)))
                 .setAttribute(DESTINATION, exchange), event).startSpan();
     }
 
     /** A consumer span for {@code subscriber} applying one event: a child of the event's stored context. */
     public Span apply(String subscriber, RecordedEvent event) {
         return described(tracer.spanBuilder("apply " + subscriber).setSpanKind(SpanKind.CONSUMER)
-                .setParent(parent(event.metadata().traceparent()))
+                .setParent(parent(traceparent(event)))
                 .setAttribute(SUBSCRIBER, subscriber), event).startSpan();
     }
 
-    /** One consumer span for {@code subscriber} applying {@code events} in one transaction, linked to each event's context. */
+    /**
+     * One consumer span for {@code subscriber} applying {@code events} in one transaction, linked to each event's context.
+     * The links are added once the span is known to be recorded: a span with no parent is sampled on its trace id alone
+     * (the samplers do not read links), and a replay page that is not sampled then reads no event's metadata.
+     */
     public Span applyPage(String subscriber, List<RecordedEvent> events) {
-        SpanBuilder builder = tracer.spanBuilder("apply " + subscriber).setSpanKind(SpanKind.CONSUMER).setNoParent()
-                .setAttribute(SUBSCRIBER, subscriber).setAttribute(BATCH, (long) events.size());
-        for (RecordedEvent event : events) {
-            SpanContext context = Traceparents.parse(event.metadata().traceparent());
-            if (context.isValid()) {
-                builder.addLink(context);
+        Span span = tracer.spanBuilder("apply " + subscriber).setSpanKind(SpanKind.CONSUMER).setNoParent()
+                .setAttribute(SUBSCRIBER, subscriber).setAttribute(BATCH, (long) events.size()).startSpan();
+        if (span.isRecording()) {
+            for (RecordedEvent event : events) {
+                SpanContext context = Traceparents.parse(traceparent(event));
+                if (context.isValid()) {
+                    span.addLink(context);
+                }
             }
         }
-        return builder.startSpan();
+        return span;
     }
 
     /**
@@ -70,13 +76,18 @@ public final class EventSpans {
      */
     public static RecordedEvent within(Span span, RecordedEvent event) {
         String traceparent = Traceparents.of(span.getSpanContext());
-        if (traceparent == null || traceparent.equals(event.metadata().traceparent())) {
-            return event;
+        if (traceparent == null || event.readableMetadata().isEmpty() || traceparent.equals(event.metadata().traceparent())) {
+            return event; // invalid metadata stays as stored: a handler that reads it fails on it, naming the event
         }
         EventMetadata m = event.metadata();
         return new RecordedEvent(event.eventId(), event.streamId(), event.streamVersion(), event.type(), event.schemaVersion(),
                 event.data(), new EventMetadata(m.correlationId(), m.causationId(), m.source(), traceparent, m.actor()),
                 event.occurredAt());
+    }
+
+    // The runtime's own reads of the metadata do without it when it is invalid: only a handler that reads it fails on it.
+    private static String traceparent(RecordedEvent event) {
+        return event.readableMetadata().map(EventMetadata::traceparent).orElse(null);
     }
 
     private static Context parent(String traceparent) {
@@ -86,8 +97,9 @@ public final class EventSpans {
 
     private static SpanBuilder described(SpanBuilder builder, RecordedEvent event) {
         builder.setAttribute(EVENT_ID, event.eventId().toString()).setAttribute(EVENT_TYPE, event.type());
-        if (event.metadata().correlationId() != null) {
-            builder.setAttribute(CORRELATION_ID, event.metadata().correlationId());
+        String correlationId = event.readableMetadata().map(EventMetadata::correlationId).orElse(null);
+        if (correlationId != null) {
+            builder.setAttribute(CORRELATION_ID, correlationId);
         }
         return builder;
     }

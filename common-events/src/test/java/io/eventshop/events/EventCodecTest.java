@@ -364,6 +364,30 @@ class EventCodecTest {
     }
 
     @Test
+    void a_stored_events_metadata_is_read_when_asked_for_and_equals_the_same_event_built_with_it() {
+        RecordedEvent built = recorded("io.eventshop.order.confirmed", 1, "{\"orderId\":\"" + UUID.randomUUID() + "\"}");
+        RecordedEvent stored = RecordedEvent.stored(built.eventId(), built.streamId(), 1, built.type(), 1, built.data(),
+                EventCodec.writeMetadata(METADATA), AT);
+
+        assertThat(stored.metadata()).isEqualTo(METADATA);
+        assertThat(stored).isEqualTo(built).hasSameHashCodeAs(built).hasToString(built.toString());
+    }
+
+    @Test
+    void invalid_stored_metadata_fails_whoever_asks_every_time_and_nothing_else() {
+        RecordedEvent stored = RecordedEvent.stored(UUID.randomUUID(), StreamId.parse("order-1"), 1, "io.eventshop.order.confirmed", 1,
+                "{\"orderId\":\"" + UUID.randomUUID() + "\"}", "{\"correlation_id\":\"c\"}", AT);
+
+        for (int i = 0; i < 2; i++) {
+            assertThatThrownBy(stored::metadata).isInstanceOf(UndecodableEventException.class)
+                    .hasMessageStartingWith("event metadata is not valid").hasMessageContaining("source");
+        }
+        assertThat(stored.readableMetadata()).isEmpty();
+        assertThat(EventCodec.decode(stored)).isInstanceOf(OrderConfirmed.class);
+        assertThat(stored).isEqualTo(stored).hasToString(stored.toString());
+    }
+
+    @Test
     void a_json_null_metadata_is_undecodable() {
         assertThatThrownBy(() -> EventCodec.readMetadata("null")).isInstanceOf(UndecodableEventException.class);
     }

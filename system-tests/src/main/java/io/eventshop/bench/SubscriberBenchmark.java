@@ -58,8 +58,9 @@ import java.util.stream.Collectors;
  */
 public final class SubscriberBenchmark {
 
-    private static final String DATABASE = "eventshop_bench_subscriber";
-    private static final String CATEGORY = "benchsub";
+    // Overridable, so that runs on a machine shared with others keep to a database and exchange of their own.
+    private static final String DATABASE = System.getProperty("bench.database", "eventshop_bench_subscriber");
+    private static final String CATEGORY = System.getProperty("bench.category", "benchsub");
     private static final String RUN = UUID.randomUUID().toString().substring(0, 8).replaceAll("[0-9]", "x");
     private static final int EVENTS = Integer.getInteger("bench.events", 100_000);
     private static final int LATENCY_RATE = Integer.getInteger("bench.latency.rate", 200);

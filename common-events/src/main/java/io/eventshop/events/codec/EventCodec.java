@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.eventshop.events.DomainEvent;
 import io.eventshop.events.EventMetadata;
@@ -13,7 +14,9 @@ import io.eventshop.events.RecordedEvent;
 import io.eventshop.events.UndecodableEventException;
 import io.eventshop.events.UnknownEventTypeException;
 import java.time.Instant;
+import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 /**
  * Payloads and metadata to and from their stored JSON; older schema versions are upcast on read. Thread-safe and usable without CDI.
@@ -28,6 +31,10 @@ public final class EventCodec {
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .build();
+
+    // One reader per type, made once: binding then skips the mapper's per-call type and deserializer look-ups.
+    private static final Map<String, ObjectReader> READERS = EventTypes.ALL.stream()
+            .collect(Collectors.toUnmodifiableMap(EventType::name, type -> JSON.readerFor(type.javaType())));
 
     private EventCodec() {
     }
@@ -52,9 +59,11 @@ public final class EventCodec {
     public static DomainEvent decode(RecordedEvent recorded) {
         EventType<?> type = EventTypes.byName(recorded.type())
                 .orElseThrow(() -> new UnknownEventTypeException(recorded.type()));
+        ObjectReader reader = READERS.get(type.name());
         try {
             if (recorded.schemaVersion() == type.schemaVersion()) {
-                return required(JSON.readValue(recorded.data(), type.javaType()), "payload"); // the common case: no tree
+                // The common case: bound as the text is read, no tree. A tree only for an older version's upcasters.
+                return required(reader.<DomainEvent>readValue(recorded.data()), "payload");
             }
             JsonNode payload = Upcasters.toCurrent(recorded.type(), recorded.schemaVersion(), type.schemaVersion(),
                     JSON.readTree(recorded.data()));
@@ -69,12 +78,9 @@ public final class EventCodec {
         return write(metadata);
     }
 
+    /** @throws UndecodableEventException when {@code json} is not valid metadata ({@link EventMetadata#read}) */
     public static EventMetadata readMetadata(String json) {
-        try {
-            return required(JSON.readValue(json, EventMetadata.class), "metadata");
-        } catch (JsonProcessingException | IllegalArgumentException | NullPointerException e) {
-            throw new UndecodableEventException("event metadata is not valid: " + rootMessage(e), e);
-        }
+        return EventMetadata.read(json);
     }
 
     /** The shared mapper, configured as above; do not reconfigure it. */

@@ -251,9 +251,10 @@ final class ApplyTransaction {
                         return subscription.handleAll(tx, envelopes);
                     }
                     // What the handler logs while it runs names the flow and the trace (JSON logs in prod carry the MDC).
-                    EventMetadata metadata = envelopes.getFirst().metadata();
-                    MDC.put(CORRELATION_ID, metadata.correlationId() == null ? "" : metadata.correlationId());
-                    MDC.put(TRACE_ID, Objects.requireNonNullElse(Traceparents.traceId(metadata.traceparent()), ""));
+                    // Invalid metadata logs without them: it fails only a handler that reads it.
+                    Optional<EventMetadata> metadata = envelopes.getFirst().recorded().readableMetadata();
+                    MDC.put(CORRELATION_ID, metadata.map(EventMetadata::correlationId).orElse(""));
+                    MDC.put(TRACE_ID, Objects.requireNonNullElse(Traceparents.traceId(metadata.map(EventMetadata::traceparent).orElse(null)), ""));
                     try {
                         return subscription.handleAll(tx, envelopes);
                     } finally {
