@@ -64,6 +64,8 @@ public final class SubscriberBenchmark {
     private static final int EVENTS = Integer.getInteger("bench.events", 100_000);
     private static final int LATENCY_RATE = Integer.getInteger("bench.latency.rate", 200);
     private static final Duration LATENCY_RUN = Duration.ofSeconds(Integer.getInteger("bench.latency.seconds", 20));
+    // The service's default (eventshop.subscriber.prefetch): a few live batches' worth per queue.
+    private static final int PREFETCH = Integer.getInteger("bench.prefetch", 256);
     private static final SubscriberOptions LIVE_ONLY = options(Duration.ofHours(1));
     private static final SubscriberOptions CATCH_UP = options(Duration.ofSeconds(1));
 
@@ -108,16 +110,20 @@ public final class SubscriberBenchmark {
             double replayPerEvent = replay("perevent", false, stored);
             double rawAfter = BenchEvents.rawOrderedRead(pool, stored, 1000);
             double raw = (rawBefore + rawAfter) / 2;
-            double liveHot = live("livesales", stored, false);
-            double liveSpread = live("liveorders", stored, true);
+            double liveHot = live("livesales", stored, sales("bench.livesales" + RUN, false), false);
+            double liveHotBatched = live("livesalesbatch", stored, sales("bench.livesalesbatch" + RUN, true), false);
+            double liveSpread = live("liveorders", stored, orders("bench.liveorders" + RUN), true);
             double doorbellReads = doorbellReads();
 
             System.out.printf("%-40s %14s %14s %7s%n", "measurement", "eventshop ev/s", "baseline ev/s", "ratio");
             print("replay, batch handler", replayBatched, raw);
             print("replay, per-event handler", replayPerEvent, raw);
             print("live path, sales view (2 hot rows)", liveHot, raw);
+            print("live path, sales view, batch handler", liveHotBatched, raw);
             print("live path, order view (a row per order)", liveSpread, raw);
             System.out.println("(baseline: raw ordered read of the store, one cursor, mean of a run before and after)");
+            System.out.printf("targets (issue 12): live path with shared rows ≥ 8,000 ev/s (%,.0f with per-event handlers, %,.0f with"
+                    + " the batch handler); with a row per order ≥ 15,000 ev/s (%,.0f)%n", liveHot, liveHotBatched, liveSpread);
             System.out.printf("doorbell read alone (each event read back by stream and version in a transaction of its own,"
                     + " %d at a time): %,.0f reads/s, so about %.0f%% of a live delivery's cost on the order view%n",
                     LIVE_ONLY.prefetch(), doorbellReads, 100 * liveSpread / doorbellReads);
@@ -149,9 +155,11 @@ public final class SubscriberBenchmark {
     }
 
     // Every event arrives as a message; the catch-up reader starts at the head, so the live path does all the work.
-    private double live(String label, long events, boolean perOrder) throws Exception {
+    private double live(String label, long events, Subscription view, boolean perOrder) throws Exception {
         String name = "bench." + label + RUN;
-        salesTable(name);
+        if (!perOrder) {
+            salesTable(name);
+        }
         List<byte[]> bodies = store.streamCategory(CATEGORY, Checkpoint.START).map(e -> CloudEventCodec.encode(e.event()))
                 .collect().asList().await().indefinitely();
         Checkpoint head = store.head().await().indefinitely();
@@ -172,7 +180,7 @@ public final class SubscriberBenchmark {
         }
         subscribers.add(name);
         long start = System.nanoTime();
-        try (Subscriber subscriber = start(perOrder ? orders(name) : sales(name, false), LIVE_ONLY)) {
+        try (Subscriber subscriber = start(view, LIVE_ONLY)) {
             long deadline = System.nanoTime() + Duration.ofMinutes(15).toNanos();
             while (appliedLive(name) < events) {
                 if (System.nanoTime() > deadline) {
@@ -366,7 +374,7 @@ public final class SubscriberBenchmark {
     }
 
     private static SubscriberOptions options(Duration catchUpInterval) {
-        return new SubscriberOptions("classic", 64, 1000, catchUpInterval, 5, 30, Duration.ofSeconds(20), Duration.ofMillis(100), Duration.ofSeconds(5),
+        return new SubscriberOptions("classic", PREFETCH, 1000, catchUpInterval, 5, 30, Duration.ofSeconds(20), Duration.ofMillis(100), Duration.ofSeconds(5),
                 Duration.ofSeconds(2));
     }
 
