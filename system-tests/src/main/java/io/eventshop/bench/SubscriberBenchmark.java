@@ -66,6 +66,9 @@ public final class SubscriberBenchmark {
     private static final Duration LATENCY_RUN = Duration.ofSeconds(Integer.getInteger("bench.latency.seconds", 20));
     // The service's default (eventshop.subscriber.prefetch): a few live batches' worth per queue.
     private static final int PREFETCH = Integer.getInteger("bench.prefetch", 256);
+    // The live queues hold the whole backlog, declared with the bound the subscriber declares them with: a queue
+    // declared with other arguments is deleted and declared again by the subscriber, losing every message in it.
+    private static final int QUEUE_LENGTH = Math.max(EVENTS, SubscriberOptions.QUEUE_MAX_LENGTH);
     private static final SubscriberOptions LIVE_ONLY = options(Duration.ofHours(1));
     private static final SubscriberOptions CATCH_UP = options(Duration.ofSeconds(1));
 
@@ -170,7 +173,8 @@ public final class SubscriberBenchmark {
             channel.exchangeDeclare(Exchanges.forCategory(CATEGORY), BuiltinExchangeType.FANOUT, true);
             channel.exchangeDeclare(name + ".dead-letters", BuiltinExchangeType.FANOUT, true);
             channel.queueDeclare(name + "." + CATEGORY, true, false, false,
-                    Map.of("x-queue-type", "classic", "x-dead-letter-exchange", name + ".dead-letters"));
+                    Map.of("x-queue-type", "classic", "x-dead-letter-exchange", name + ".dead-letters", "x-max-length", QUEUE_LENGTH,
+                            "x-overflow", "drop-head"));
             AMQP.BasicProperties persistent = new AMQP.BasicProperties.Builder().deliveryMode(2).build();
             channel.confirmSelect();
             for (byte[] body : bodies) {
@@ -375,7 +379,7 @@ public final class SubscriberBenchmark {
 
     private static SubscriberOptions options(Duration catchUpInterval) {
         return new SubscriberOptions("classic", PREFETCH, 1000, catchUpInterval, 5, 30, Duration.ofSeconds(20), Duration.ofMillis(100), Duration.ofSeconds(5),
-                Duration.ofSeconds(2));
+                Duration.ofSeconds(2), QUEUE_LENGTH);
     }
 
     private static void print(String what, double ours, double baseline) {
