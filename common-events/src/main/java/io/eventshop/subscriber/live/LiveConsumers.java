@@ -23,9 +23,10 @@ import org.jboss.logging.Logger;
 /**
  * A subscriber's live path: one queue consumer per category, and each delivery treated as a doorbell.
  * The message is read only for the event it names ({@link CloudEventCodec#reference}); the pipeline
- * applies the store's copy of that event, or nothing when the store holds no such event. Each delivery
- * runs on a virtual thread of its own and is settled after its transaction: acknowledged, or rejected
- * to the broker's dead-letter exchange when it was dead-lettered in Postgres.
+ * applies the store's copy of that event, or nothing when the store holds no such event. Deliveries that
+ * come together are applied together, in one transaction per batch ({@link DoorbellBatches}), and each is
+ * settled after that transaction: acknowledged, or rejected to the broker's dead-letter exchange when it was
+ * dead-lettered in Postgres.
  *
  * <p>Acknowledging is always safe here: the store is the truth and catch-up applies whatever a message
  * failed to bring. Only a delivery interrupted by a stop is left unacknowledged, for a faster
@@ -40,6 +41,9 @@ public final class LiveConsumers {
         void unmatched(EventRef ref);
 
         void unreadable(long deadLetterId, String reason);
+
+        /** A batch of {@code deliveries} was handed to the pipeline, to be applied in one transaction. */
+        void batch(int deliveries);
     }
 
     private final Subscription subscription;
@@ -49,22 +53,28 @@ public final class LiveConsumers {
     private final UnmatchedDoorbells unmatched;
     private final Semaphore deliveries;
     private final Map<String, QueueConsumer> consumers = new LinkedHashMap<>();
+    private final Map<String, DoorbellBatches> batches = new LinkedHashMap<>();
     private volatile boolean shutDown;
 
     /**
-     * @param deliveries permits for deliveries applied at once, shared by every subscriber of the service: each
+     * @param deliveries permits for live transactions applying at once, shared by every subscriber of the service: each
      *                   holds a database connection while it applies, and requests must find one free
+     * @param batchSize  the most deliveries of one queue applied in one transaction
+     * @param batchWait  the longest a delivery waits for others to join its batch while another batch of its queue applies
      */
     public LiveConsumers(Subscription subscription, String queueType, int prefetch, int queueMaxLength, Semaphore deliveries,
-            Pipeline pipeline, DeadLetters deadLetters, Listener listener) {
+            int batchSize, Duration batchWait, Pipeline pipeline, DeadLetters deadLetters, Listener listener) {
         this.deliveries = deliveries;
         this.subscription = subscription;
         this.pipeline = pipeline;
         this.deadLetters = deadLetters;
         this.listener = listener;
         this.unmatched = new UnmatchedDoorbells(subscription.name(), Duration.ofMinutes(1));
-        subscription.categories().forEach(category -> consumers.put(category,
-                new QueueConsumer(subscription.name(), category, queueType, prefetch, queueMaxLength)));
+        subscription.categories().forEach(category -> {
+            consumers.put(category, new QueueConsumer(subscription.name(), category, queueType, prefetch, queueMaxLength));
+            batches.put(category, new DoorbellBatches(QueueConsumer.queueName(subscription.name(), category), batchSize, batchWait,
+                    batch -> apply(batch, category)));
+        });
     }
 
     /**
@@ -112,6 +122,7 @@ public final class LiveConsumers {
     public synchronized void shutDown() {
         shutDown = true;
         closeAll();
+        batches.values().forEach(DoorbellBatches::stop);
     }
 
     public boolean isOpen(String category) {
@@ -136,31 +147,35 @@ public final class LiveConsumers {
             Thread.ofVirtual().name("eventshop-unreadable-" + subscription.name()).start(() -> unreadable(body, e, settle));
             return;
         }
-        Thread.ofVirtual().name("eventshop-delivery-" + subscription.name()).start(() -> {
-            QueueConsumer.Settlement settlement = apply(ref, category);
-            if (settlement != null) {
-                settle.accept(settlement); // after the permit is back: settling may wait on a blocked connection
-            }
-        });
+        batches.get(category).add(ref, settle);
     }
 
-    // Applies the event a doorbell names (each try under one of the service's delivery permits); null leaves it unsettled.
-    private QueueConsumer.Settlement apply(EventRef ref, String category) {
+    // Applies the events a batch of doorbells names (each try under one of the service's delivery permits), then settles
+    // each delivery: only once the transaction committed, so a crash before leaves them all for redelivery.
+    private void apply(List<DoorbellBatches.Doorbell> batch, String category) {
+        listener.batch(batch.size());
+        List<EventRef> refs = batch.stream().map(DoorbellBatches.Doorbell::ref).toList();
+        List<Delivery> outcomes;
         try {
-            Delivery delivery = pipeline.ring(ref, category, deliveries);
-            if (delivery == Delivery.UNMATCHED) {
-                listener.unmatched(ref);
-                unmatched.note(ref);
-            }
-            return delivery == Delivery.DEAD_LETTERED ? QueueConsumer.Settlement.REJECT : QueueConsumer.Settlement.ACK;
+            outcomes = pipeline.ringAll(refs, category, deliveries);
         } catch (Pipeline.StoppedException stopped) {
-            LOG.debugf("subscriber %s: %s left for redelivery (stopping)", subscription.name(), ref);
-            return null;
+            LOG.debugf("subscriber %s: %d deliveries left for redelivery (stopping)", subscription.name(), batch.size());
+            return;
         } catch (RuntimeException bug) {
-            // Not the message's doing (its event is read from the store); catch-up applies the event later.
-            LOG.errorf(bug, "subscriber %s: delivery of %s failed; acknowledged, catch-up applies the event from the store",
-                    subscription.name(), ref);
-            return QueueConsumer.Settlement.ACK;
+            // Not the messages' doing (their events are read from the store); catch-up applies the events later.
+            LOG.errorf(bug, "subscriber %s: a batch of %d deliveries (first %s) failed; acknowledged, catch-up applies the events"
+                    + " from the store", subscription.name(), batch.size(), refs.getFirst());
+            batch.forEach(doorbell -> doorbell.settle().accept(QueueConsumer.Settlement.ACK));
+            return;
+        }
+        // After the permit is back: settling may wait on a blocked connection.
+        for (int i = 0; i < batch.size(); i++) {
+            Delivery delivery = outcomes.get(i);
+            if (delivery == Delivery.UNMATCHED) {
+                listener.unmatched(refs.get(i));
+                unmatched.note(refs.get(i));
+            }
+            batch.get(i).settle().accept(delivery == Delivery.DEAD_LETTERED ? QueueConsumer.Settlement.REJECT : QueueConsumer.Settlement.ACK);
         }
     }
 

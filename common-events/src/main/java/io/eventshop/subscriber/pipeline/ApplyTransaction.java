@@ -23,11 +23,20 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import java.util.stream.IntStream;
 import org.jboss.logging.MDC;
 
 /**
@@ -107,6 +116,68 @@ final class ApplyTransaction {
                             .map(applied -> new Rung(Delivery.APPLIED, applied, event));
                 }))
                 .onFailure(Unmatched.class).recoverWithItem(new Rung(Delivery.UNMATCHED, Applied.NOTHING, null));
+    }
+
+    /** What a batch of doorbells did: each doorbell's outcome and the store's copy it named (null: unmatched), in the batch's order. */
+    record RungAll(List<Delivery> deliveries, List<StoredEvent> events, Applied applied) {
+    }
+
+    /**
+     * Doorbells that came together on the queue of {@code category}, applied in one transaction: the events they name are
+     * read and their streams' rows locked in two statements (as {@link #ring} does for one), then the batch is planned as a
+     * page ({@link PagePlan}: duplicates, gaps, parked streams) in each stream's version order, whatever order the
+     * doorbells came in, and handed to the handlers in one call (a view's batch handler). A doorbell naming anything the
+     * store does not hold is unmatched and changes nothing, as alone. A failure is the batch's: the caller rings its
+     * doorbells one by one to find the event at fault.
+     */
+    Uni<RungAll> ringAll(List<EventRef> refs, String category) {
+        Delivery[] outcomes = new Delivery[refs.size()];
+        Arrays.fill(outcomes, Delivery.UNMATCHED);
+        StoredEvent[] events = new StoredEvent[refs.size()];
+        Supplier<RungAll> unmatched = () -> new RungAll(List.of(outcomes), Collections.unmodifiableList(Arrays.asList(events)),
+                Applied.NOTHING);
+        List<Integer> named = IntStream.range(0, refs.size()).filter(i -> refs.get(i).stream().category().equals(category)).boxed()
+                .toList();
+        if (named.isEmpty() || !subscription.categories().contains(category)) {
+            return Uni.createFrom().item(unmatched);
+        }
+        String[] streamIds = named.stream().map(i -> refs.get(i).stream().value()).toArray(String[]::new);
+        Integer[] versions = named.stream().map(i -> refs.get(i).version()).toArray(Integer[]::new);
+        UUID[] eventIds = named.stream().map(i -> refs.get(i).eventId()).toArray(UUID[]::new);
+        return store.inTransaction(tx -> streams.lockAllIfStoredAndLive(tx, subscription.name(), category, streamIds, versions, eventIds)
+                .chain(found -> {
+                    if (found.isEmpty()) {
+                        return Uni.createFrom().failure(new Unmatched()); // rolled back, as for one doorbell
+                    }
+                    Map<String, StreamRow> rows = new HashMap<>();
+                    found.values().forEach(rung -> rows.put(rung.event().streamId().value(), rung.row()));
+                    // Each stream's versions in order, so doorbells that came out of order need no gap repair.
+                    List<Integer> inOrder = found.keySet().stream().sorted(Comparator
+                            .comparing((Integer k) -> found.get(k).event().streamId().value())
+                            .thenComparingInt(k -> found.get(k).event().streamVersion())).toList();
+                    List<StoredEvent> page = inOrder.stream().map(k -> found.get(k).event()).toList();
+                    StreamState state = rowsState(rows);
+                    PagePlan plan = PagePlan.of(page, state);
+                    // The plan's own instances: a doorbell rung twice in one batch reads its event twice, and only the first applies.
+                    Set<StoredEvent> applying = Collections.newSetFromMap(new IdentityHashMap<>());
+                    plan.steps().forEach(step -> {
+                        if (step instanceof PagePlan.Apply apply) {
+                            applying.add(apply.event());
+                        }
+                    });
+                    for (int k : inOrder) {
+                        StoredEvent event = found.get(k).event();
+                        String stream = event.streamId().value();
+                        int doorbell = named.get(k);
+                        events[doorbell] = event;
+                        outcomes[doorbell] = applying.contains(event) ? Delivery.APPLIED
+                                : state.parked(stream) && event.streamVersion() > state.last(stream) ? Delivery.PARKED : Delivery.DUPLICATE;
+                    }
+                    return execute(tx, plan, state, false, Decoded.NONE)
+                            .call(() -> streams.advance(tx, subscription.name(), plan.lastVersions()))
+                            .map(applied -> new RungAll(List.of(outcomes), Collections.unmodifiableList(Arrays.asList(events)), applied));
+                }))
+                .onFailure(Unmatched.class).recoverWithItem(unmatched);
     }
 
     private static final class Unmatched extends RuntimeException {

@@ -15,6 +15,7 @@ import io.eventshop.worker.Worker;
 import io.smallrye.mutiny.Uni;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -22,6 +23,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Semaphore;
 import java.util.function.Supplier;
+import java.util.stream.IntStream;
 
 /**
  * One subscriber's way from "something may be new" to "applied": every source (doorbells, catch-up
@@ -90,6 +92,41 @@ public final class Pipeline {
                 } else {
                     retry(failure, decision, tries);
                 }
+            }
+        }
+        throw new StoppedException(subscription.name());
+    }
+
+    /**
+     * Doorbells that came together on the queue of {@code category}: applied in one transaction (a permit for each try),
+     * each doorbell's outcome returned in the batch's order. While the batch fails for a reason that may pass it is tried
+     * again; otherwise (a poison event, a failing handler, contention beyond its bound) its doorbells are rung one by one,
+     * each with its own retries, so only the event at fault is dead-lettered and the rest of the batch is applied.
+     */
+    public List<Delivery> ringAll(List<EventRef> refs, String category, Semaphore permits) {
+        if (refs.size() == 1) {
+            return List.of(ring(refs.getFirst(), category, permits));
+        }
+        RetryPolicy.Tries tries = new RetryPolicy.Tries();
+        while (worker.running()) {
+            try {
+                ApplyTransaction.RungAll rung = underPermit(permits, () -> await(transaction.ringAll(refs, category)));
+                listener.rungAll(rung.deliveries(), rung.applied(), rung.events());
+                return rung.deliveries();
+            } catch (RuntimeException failure) {
+                RetryPolicy.Decision decision = policy.next(Failures.classify(failure), tries, false);
+                if (!(decision instanceof RetryPolicy.Split)) {
+                    retry(failure, decision, tries);
+                    continue;
+                }
+                listener.batchSplit(refs.size(), failure);
+                // In each stream's version order, as the batch would have applied them: a later version rung first would
+                // repair the earlier ones, and its own doorbell would be blamed for an earlier event's failure.
+                Delivery[] outcomes = new Delivery[refs.size()];
+                IntStream.range(0, refs.size()).boxed()
+                        .sorted(Comparator.comparing((Integer i) -> refs.get(i).stream().value()).thenComparingInt(i -> refs.get(i).version()))
+                        .forEach(i -> outcomes[i] = ring(refs.get(i), category, permits));
+                return List.of(outcomes);
             }
         }
         throw new StoppedException(subscription.name());

@@ -1,12 +1,22 @@
 package io.eventshop.subscriber.pipeline;
 
 import io.eventshop.store.StoredEvent;
+import java.util.List;
 
 /** What the pipeline reports as it goes: metrics and the subscriber's last error. Called on the applying thread. */
 public interface PipelineListener {
 
     /** A doorbell ended; {@code event} is the store's copy, null when unmatched. */
     void rung(Delivery delivery, Applied applied, StoredEvent event);
+
+    /**
+     * A batch of doorbells ended in one transaction: each doorbell's outcome and the store's copy it named (null when
+     * unmatched), in the batch's order; {@code applied} counts for the whole batch.
+     */
+    void rungAll(List<Delivery> deliveries, Applied applied, List<StoredEvent> events);
+
+    /** A batch of {@code deliveries} doorbells failed for a reason that does not pass: they are rung one by one. */
+    void batchSplit(int deliveries, Throwable failure);
 
     /** A catch-up ({@code replay} false) or replay page committed. */
     void page(boolean replay, Applied applied);

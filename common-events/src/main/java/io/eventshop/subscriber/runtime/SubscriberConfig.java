@@ -25,9 +25,26 @@ public interface SubscriberConfig {
     @WithDefault("" + SubscriberOptions.QUEUE_MAX_LENGTH)
     int queueMaxLength();
 
-    /** Messages per queue delivered before one is acknowledged; they are applied concurrently. */
-    @WithDefault("64")
+    /**
+     * Messages per queue delivered before one is acknowledged. They are applied in batches ({@link #liveBatchSize()}),
+     * several batches at once: a few batches' worth keeps the next batch filling while the previous ones apply.
+     */
+    @WithDefault("256")
     int prefetch();
+
+    /**
+     * The most live deliveries of one queue applied in one transaction: their events read in one statement, their
+     * streams' rows locked in another, the view's batch handler called once. 1 applies each delivery alone.
+     */
+    @WithDefault("" + SubscriberOptions.LIVE_BATCH_SIZE)
+    int liveBatchSize();
+
+    /**
+     * The longest a live delivery waits for others to join its batch while another batch of its queue is applying. A
+     * delivery to an idle queue is applied at once; 0 takes only what has arrived.
+     */
+    @WithDefault(SubscriberOptions.LIVE_BATCH_WAIT_MILLIS + "ms")
+    Duration liveBatchWait();
 
     /**
      * Live deliveries applied at once by all of the service's subscribers together. Each holds a connection of
@@ -87,6 +104,6 @@ public interface SubscriberConfig {
 
     default SubscriberOptions options() {
         return new SubscriberOptions(queueType(), prefetch(), pageSize(), catchUpInterval(), maxAttempts(), maxContentionAttempts(),
-                handlerTimeout(), backoff(), maxBackoff(), retryInterval(), queueMaxLength());
+                handlerTimeout(), backoff(), maxBackoff(), retryInterval(), queueMaxLength(), liveBatchSize(), liveBatchWait());
     }
 }

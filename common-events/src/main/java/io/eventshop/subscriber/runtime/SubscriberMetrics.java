@@ -8,6 +8,7 @@ import io.eventshop.subscriber.pipeline.Failures;
 import io.eventshop.subscriber.pipeline.PipelineListener;
 import io.eventshop.wire.EventRef;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -24,7 +25,8 @@ import org.jboss.logging.Logger;
  * {@code path}: live, catch-up or replay), {@code .duplicates}, {@code .gaps.repaired}, {@code
  * .caught.up} (events no message brought, applied by catch-up), {@code .dead.letters}, {@code
  * .skips.carried}, {@code .doorbells.unmatched} (messages naming an event the store does not hold),
- * {@code .retries} (by {@code kind}), {@code .lag.events}, {@code .lag.seconds} and {@code .latency}
+ * {@code .live.batch.size} (deliveries applied together in one live transaction), {@code .live.batches.split} (live
+ * batches that failed and were applied delivery by delivery), {@code .retries} (by {@code kind}), {@code .lag.events}, {@code .lag.seconds} and {@code .latency}
  * (occurred_at to applied, with percentiles). Also keeps the subscriber's last error for its status.
  */
 final class SubscriberMetrics implements PipelineListener, LiveConsumers.Listener {
@@ -44,6 +46,8 @@ final class SubscriberMetrics implements PipelineListener, LiveConsumers.Listene
     private final Counter contentionRetries;
     private final Counter handlerRetries;
     private final Timer latency;
+    private final DistributionSummary batchSizes;
+    private final Counter batchesSplit;
     private final AtomicLong lagEvents = new AtomicLong();
     private final AtomicLong lagMillis = new AtomicLong();
     private final MeterRegistry registry;
@@ -71,6 +75,10 @@ final class SubscriberMetrics implements PipelineListener, LiveConsumers.Listene
         latency = Timer.builder("eventshop.subscriber.latency").description("From an event's occurred_at to its handler's commit")
                 .tag("subscriber", subscriber).publishPercentiles(0.5, 0.99).publishPercentileHistogram()
                 .register(registry);
+        batchSizes = DistributionSummary.builder("eventshop.subscriber.live.batch.size")
+                .description("Deliveries applied together in one live transaction").baseUnit("deliveries")
+                .tag("subscriber", subscriber).register(registry);
+        batchesSplit = counter("eventshop.subscriber.live.batches.split", "Live batches that failed and were applied delivery by delivery");
         Gauge.builder("eventshop.subscriber.lag.events", lagEvents, AtomicLong::get).tag("subscriber", subscriber)
                 .description("Events after the catch-up checkpoint, as of the last catch-up pass").baseUnit("events").register(registry);
         Gauge.builder("eventshop.subscriber.lag.seconds", lagMillis, v -> v.get() / 1000.0).tag("subscriber", subscriber)
@@ -89,6 +97,26 @@ final class SubscriberMetrics implements PipelineListener, LiveConsumers.Listene
         if (delivery == Delivery.APPLIED && event != null) {
             latency.record(Duration.between(event.occurredAt(), Instant.now()));
         }
+    }
+
+    @Override
+    public void rungAll(List<Delivery> deliveries, Applied applied, List<StoredEvent> events) {
+        appliedLive.increment(applied.applied());
+        gapsRepaired.increment(applied.repaired());
+        duplicates.increment(applied.duplicates());
+        Instant now = Instant.now();
+        for (int i = 0; i < deliveries.size(); i++) {
+            if (deliveries.get(i) == Delivery.APPLIED && events.get(i) != null) {
+                latency.record(Duration.between(events.get(i).occurredAt(), now));
+            }
+        }
+    }
+
+    @Override
+    public void batchSplit(int deliveries, Throwable failure) {
+        batchesSplit.increment();
+        LOG.infof("subscriber %s: a batch of %d live deliveries failed, each is applied alone now: %s", subscriber, deliveries,
+                Failures.reason(failure));
     }
 
     @Override
@@ -141,6 +169,11 @@ final class SubscriberMetrics implements PipelineListener, LiveConsumers.Listene
     @Override
     public void unmatched(EventRef ref) {
         unmatched.increment();
+    }
+
+    @Override
+    public void batch(int deliveries) {
+        batchSizes.record(deliveries);
     }
 
     @Override

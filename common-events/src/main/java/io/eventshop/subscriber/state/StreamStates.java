@@ -58,6 +58,20 @@ public final class StreamStates {
     private static final String LOCK_ROW_WITH_EVENT = "select s.last_version, s.parked_version, s.skip_versions, " + EventStore.COLUMNS
             + " from event_store.subscriber_streams s join event_store.events e on e.stream_id = s.stream_id and e.stream_version = $3"
             + " and e.event_id = $4 where s.subscriber = $1 and s.stream_id = $2 and " + LIVE_IN_CATEGORY + " for update of s";
+    // A batch of doorbells of one category: the same two statements for all of them. Rows are made (in stream order)
+    // only for streams whose named event the store holds there; then every named event is read with its stream's row,
+    // the rows locked in stream order, so two batches (two replicas on one queue) lock in one order and never deadlock.
+    // Several doorbells of one stream read several events and lock its row once.
+    private static final String ENSURE_ROWS_IF_STORED = "insert into event_store.subscriber_streams (subscriber, stream_id, last_version)"
+            + " select $1, d.stream_id, 0 from (select distinct k.stream_id from unnest($2::text[], $3::int[], $4::uuid[])"
+            + " k(stream_id, version, event_id) where exists (select 1 from event_store.events e where e.stream_id = k.stream_id"
+            + " and e.stream_version = k.version and e.event_id = k.event_id) and " + LIVE_IN_CATEGORY + ") d"
+            + " order by d.stream_id on conflict do nothing";
+    private static final String LOCK_ROWS_WITH_EVENTS = "select k.ord, s.last_version, s.parked_version, s.skip_versions, "
+            + EventStore.COLUMNS + " from unnest($2::text[], $3::int[], $4::uuid[]) with ordinality k(stream_id, version, event_id, ord)"
+            + " join event_store.subscriber_streams s on s.subscriber = $1 and s.stream_id = k.stream_id"
+            + " join event_store.events e on e.stream_id = k.stream_id and e.stream_version = k.version and e.event_id = k.event_id"
+            + " where " + LIVE_IN_CATEGORY + " order by s.stream_id, k.version for update of s";
     private static final String ADVANCE_ROW = "update event_store.subscriber_streams set last_version = $3,"
             + " skip_versions = case when cardinality(skip_versions) = 0 then skip_versions"
             + " else array(select k from unnest(skip_versions) k where k > $3) end"
@@ -185,6 +199,28 @@ public final class StreamStates {
                     Row row = rows.iterator().next();
                     return Optional.of(new Rung(new StreamRow(row.getInteger(0), row.getInteger(1),
                             StreamRow.skips(row.getArrayOfIntegers(2))), EventStore.toStoredEvent(row, 3)));
+                });
+    }
+
+    /**
+     * For a batch of doorbells of {@code category} ({@code streams}, {@code versions} and {@code eventIds} name one event
+     * each, same order): locks the rows of the streams whose named event the store holds (made at version 0 if new) and
+     * reads those events, in two statements whatever the batch's size. Keyed by the doorbell's index; a doorbell whose
+     * event the store does not hold there, or all of them when the category is not live for the subscriber, is absent,
+     * and no row is made for it.
+     */
+    public Uni<Map<Integer, Rung>> lockAllIfStoredAndLive(StoreTransaction tx, String subscriber, String category, String[] streams,
+            Integer[] versions, UUID[] eventIds) {
+        Tuple key = Tuple.tuple(List.of(subscriber, streams, versions, eventIds, category));
+        return tx.connection().preparedQuery(ENSURE_ROWS_IF_STORED).execute(key)
+                .chain(() -> tx.connection().preparedQuery(LOCK_ROWS_WITH_EVENTS).execute(key))
+                .map(rows -> {
+                    Map<Integer, Rung> byDoorbell = new HashMap<>();
+                    for (Row row : rows) {
+                        byDoorbell.put(Math.toIntExact(row.getLong(0)) - 1, new Rung(new StreamRow(row.getInteger(1), row.getInteger(2),
+                                StreamRow.skips(row.getArrayOfIntegers(3))), EventStore.toStoredEvent(row, 4)));
+                    }
+                    return byDoorbell;
                 });
     }
 
