@@ -31,9 +31,10 @@ class RelayLeadershipTest {
     static StoreFixture fx;
     String category;
 
+    // A database of its own: the test needs only the relay checkpoints' table, and shares nothing.
     @BeforeAll
     static void open() {
-        fx = StoreFixture.open(2);
+        fx = StoreFixture.fresh(LocalPostgres.PORT, "eventshop_relay_lead", 2);
     }
 
     @AfterAll
