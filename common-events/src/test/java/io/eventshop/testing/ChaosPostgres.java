@@ -33,7 +33,8 @@ public final class ChaosPostgres implements AutoCloseable {
         Path root = repositoryRoot();
         int port = freePorts();
         Map<String, String> environment = Map.of(
-                "EVENTSHOP_CHAOS_DIR", Files.createTempDirectory("eventshop-chaos-pg").resolve("topology").toString(),
+                // Not a temporary directory of Java's: those are private to root, and Postgres runs as postgres.
+                "EVENTSHOP_CHAOS_DIR", Path.of(System.getProperty("java.io.tmpdir"), "eventshop-chaos-pg-" + port).toString(),
                 "EVENTSHOP_CHAOS_PG_PORT", Integer.toString(port),
                 "EVENTSHOP_CHAOS_STATS_PORT", Integer.toString(port + 3));
         ChaosPostgres postgres = new ChaosPostgres(root, environment, port);
