@@ -11,7 +11,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
@@ -67,10 +69,16 @@ public class BrokerConnection implements BrokerConnectionSource {
             factory.setPassword(config.password());
             factory.setVirtualHost(config.virtualHost());
             factory.setConnectionTimeout((int) config.connectionTimeout().toMillis());
+            // A paused node still accepts TCP; its AMQP handshake then waits this long (the client's default is 10 s), with
+            // room for a loaded machine.
+            factory.setHandshakeTimeout((int) config.connectionTimeout().toMillis() * 3);
             // Users re-create channels after a failure; library recovery would replay them behind their back.
             factory.setAutomaticRecoveryEnabled(false);
-            // Several addresses: tried in a random order (the client shuffles them), the first that answers wins.
-            connection = factory.newConnection(addresses(), "eventshop");
+            // Several addresses: tried in a random order, so replicas spread over the nodes and a dead first node is not
+            // every replica's first try; the first that answers wins. (The client shuffles only with automatic recovery.)
+            List<Address> shuffled = new ArrayList<>(addresses());
+            Collections.shuffle(shuffled);
+            connection = factory.newConnection(shuffled, "eventshop");
         }
         return connection;
     }

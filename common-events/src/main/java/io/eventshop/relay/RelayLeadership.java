@@ -7,6 +7,8 @@ import io.vertx.mutiny.sqlclient.Tuple;
 import io.vertx.pgclient.PgConnectOptions;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -68,6 +70,15 @@ final class RelayLeadership implements AutoCloseable {
             return true;
         }
         PgConnection candidate = PgConnection.connect(vertx, connectOptions).await().atMost(timeout);
+        // Watched from before the lock is asked for: a session that ends between the answer and taking the lead (a
+        // failover) must not leave a lead that is held on paper only and never competed for again.
+        AtomicBoolean closed = new AtomicBoolean();
+        AtomicLong pinger = new AtomicLong(-1);
+        candidate.closeHandler(() -> {
+            closed.set(true);
+            vertx.cancelTimer(pinger.get());
+            connection.compareAndSet(candidate, null);
+        });
         boolean acquired = false;
         try {
             acquired = candidate.preparedQuery(TRY_LOCK).execute(Tuple.of(category)).await().atMost(timeout)
@@ -75,11 +86,12 @@ final class RelayLeadership implements AutoCloseable {
         } finally {
             if (acquired) {
                 connection.set(candidate);
-                long pinger = vertx.setPeriodic(lockTimeout.toMillis() / 3, id -> ping(candidate));
-                candidate.closeHandler(() -> {
-                    vertx.cancelTimer(pinger);
+                pinger.set(vertx.setPeriodic(lockTimeout.toMillis() / 3, id -> ping(candidate)));
+                if (closed.get()) {
+                    vertx.cancelTimer(pinger.get());
                     connection.compareAndSet(candidate, null);
-                });
+                    acquired = false;
+                }
             } else {
                 candidate.closeAndAwait();
             }

@@ -118,6 +118,15 @@ public final class Subscription {
     }
 
     /**
+     * Whether live deliveries may be applied several to a transaction. Not for a reactor without a batch handler: its
+     * handlers lock rows of other streams (inventory's products, in sku order per order), and one after another in one
+     * transaction they would hold those locks in an order no other replica's batch shares, so replicas would deadlock.
+     */
+    public boolean batchesLiveDeliveries() {
+        return kind == Kind.VIEW || batchHandler != null;
+    }
+
+    /**
      * Applies events in one transaction: with the batch handler when there is one, else one handler call
      * after another. Each stream's events come in version order.
      */

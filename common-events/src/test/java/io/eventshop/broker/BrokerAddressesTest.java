@@ -25,7 +25,7 @@ class BrokerAddressesTest {
     void each_connection_finds_the_live_node_among_dead_ones() throws Exception {
         String addresses = HOST + ":" + deadPort() + ", " + HOST + ":" + deadPort() + "," + HOST + ":" + PORT;
         BrokerConnection broker = broker(Optional.of(addresses));
-        // The client tries the nodes in a random order: several connections meet the dead ones first.
+        // The nodes are tried in a random order: several connections meet the dead ones first.
         for (int i = 0; i < 8; i++) {
             Connection connection = broker.get();
             assertThat(connection.isOpen()).isTrue();

@@ -79,13 +79,13 @@ public final class StreamRowsTasks {
      */
     public Uni<Long> forget(DeadLetters deadLetters) {
         return store.inTransaction(tx -> checkpoints.deleteAll(tx, subscriber).chain(() -> deadLetters.deleteOpen(tx, subscriber)))
-                .chain(() -> deleteRows(0, System.nanoTime()));
+                .chain(() -> deleteRows("", 0, System.nanoTime()));
     }
 
-    private Uni<Long> deleteRows(long deleted, long reportedAt) {
-        return store.inTransaction(tx -> streams.deleteSome(tx, subscriber, rowsPerTransaction)).chain(rows -> {
-            long total = deleted + rows;
-            if (rows < rowsPerTransaction) {
+    private Uni<Long> deleteRows(String after, long deleted, long reportedAt) {
+        return store.inTransaction(tx -> streams.deleteSome(tx, subscriber, after, rowsPerTransaction)).chain(batch -> {
+            long total = deleted + batch.rows();
+            if (batch.last() == null) {
                 if (total > 0) {
                     LOG.infof("subscriber %s forgotten: %,d stream rows deleted", subscriber, total);
                 }
@@ -95,7 +95,7 @@ public final class StreamRowsTasks {
             if (report) {
                 LOG.infof("subscriber %s being forgotten: %,d stream rows deleted so far", subscriber, total);
             }
-            return deleteRows(total, report ? System.nanoTime() : reportedAt);
+            return deleteRows(batch.last(), total, report ? System.nanoTime() : reportedAt);
         });
     }
 

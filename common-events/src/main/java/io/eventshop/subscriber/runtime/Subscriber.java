@@ -120,7 +120,8 @@ public final class Subscriber implements AutoCloseable {
         this.pipeline = new Pipeline(subscription, store, streams, checkpoints, deadLetters, options.retryPolicy(), options.handlerTimeout(),
                 metrics, worker, spans);
         this.live = new LiveConsumers(subscription, options.queueType(), options.prefetch(), options.queueMaxLength(), deliveries,
-                options.liveBatchSize(), options.liveBatchWait(), pipeline, deadLetters, metrics);
+                subscription.batchesLiveDeliveries() ? options.liveBatchSize() : 1, options.liveBatchWait(), pipeline, deadLetters,
+                metrics);
         this.catchUp = new CatchUp(subscription, store, checkpoints, pipeline, options.pageSize(), worker);
         this.replay = new Replay(subscription, store, streams, checkpoints, pipeline, options.pageSize(), worker);
         this.rowsTasks = new StreamRowsTasks(subscription.name(), store, streams, checkpoints, options.pageSize());
