@@ -177,7 +177,12 @@ pg_provision_standby() {
   as_postgres "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$(pg_port "$from")" -U postgres -D "$(pg_data "$n")" -R -X stream -c fast ||
     die "pg_basebackup of pg$from into $(pg_data "$n") failed"
   pg_set_sync "$n" '' # a standby waits for nobody; its promotion must not wait either
-  pg_start "$n" || die "Postgres node pg$n did not start: see $(pg_dir "$n")/log"
+  pg_start "$n" || die "Postgres node pg$n did not start: $(pg_log_tail "$n")"
+}
+
+# The last lines of node $1's server log, for an error message: the log may be gone by the time anyone reads it.
+pg_log_tail() {
+  printf 'the last lines of %s/log:\n%s' "$(pg_dir "$1")" "$(tail -n 15 "$(pg_dir "$1")/log" 2>/dev/null)"
 }
 
 # ---- HAProxy -------------------------------------------------------------------------------------------------------
@@ -237,9 +242,15 @@ need() {
     die "could not install $2: apt-get install $2"
 }
 
-# Kills process $1 and its direct children at once with SIGKILL, as a crash of the machine would.
+# Kills process $1 and its direct children with SIGKILL, as a crash of the machine would, and returns once they are
+# gone. The parent is stopped first so that it cannot fork a child between the listing and the kill: a Postgres
+# backend forked in that gap would outlive its postmaster and could keep the node from starting again.
 kill_tree() {
-  local pids
+  local pids pid
+  kill -STOP "$1" 2>/dev/null || return 0
   mapfile -t pids < <(ps -o pid= --ppid "$1" 2>/dev/null | tr -d ' ')
   kill -KILL "$1" "${pids[@]}" 2>/dev/null || true
+  for pid in "$1" "${pids[@]}"; do
+    wait_until 10 "process $pid to exit" eval '! pid_running '"$pid" || die "process $pid survived SIGKILL"
+  done
 }

@@ -126,6 +126,11 @@ public final class Subscription {
         return kind == Kind.VIEW || batchHandler != null;
     }
 
+    /** Whether a page of several events is applied by one call of the batch handler, rather than event by event. */
+    public boolean appliesPagesAtOnce() {
+        return batchHandler != null;
+    }
+
     /**
      * Applies events in one transaction: with the batch handler when there is one, else one handler call
      * after another. Each stream's events come in version order.

@@ -47,9 +47,10 @@ import org.jboss.logging.MDC;
  * handler therefore sees each version of each stream exactly once and in order, whatever the broker
  * and the replicas do.
  *
- * <p>With {@code single} (one doorbell, or a page of one event) the handlers run event by event and a
- * failure names its event ({@link EventFailedException}); a page of several runs the handlers in one
- * call (a view's set-based SQL), and its failure is the page's.
+ * <p>With {@code single} (one doorbell, or a page of one event), and for a subscription without a batch handler,
+ * the handlers run event by event, each in a span of its own, and a failure names its event
+ * ({@link EventFailedException}); a page of several for a batch handler runs in one call (a view's set-based SQL),
+ * and its failure is the page's.
  */
 final class ApplyTransaction {
 
@@ -284,14 +285,15 @@ final class ApplyTransaction {
             if (!single && envelopes.isEmpty()) {
                 return handle(tx, envelopes).replaceWith(applied);
             }
-            if (!single) {
-                // One transaction, one span: linked to each event's context, as a span has one parent. The handlers see
-                // each event's own context, so what they append stays in the trace of its cause.
+            if (!single && subscription.appliesPagesAtOnce()) {
+                // One handler call, one span: linked to each event's context, as a span has one parent. Only a view
+                // applies pages at once, and it appends nothing that would carry the span on.
                 Span span = spans.applyPage(subscription.name(), envelopes.stream().map(Envelope::recorded).toList());
                 return traced(span, handle(tx, envelopes)).replaceWith(applied);
             }
             // One by one, each after the previous one's handler finished, so a failure names its event. Each its own
-            // span, a child of the event's context; the handler sees it as the event's, so what it appends is a child too.
+            // span, a child of the event's context; the handler sees it as the event's, so what it appends is a child too
+            // (a reactor's page as well: what it appends for each event must not carry its cause's own span on).
             return Multi.createFrom().range(0, envelopes.size())
                     .onItem().transformToUniAndConcatenate(i -> {
                         Envelope<DomainEvent> envelope = envelopes.get(i);

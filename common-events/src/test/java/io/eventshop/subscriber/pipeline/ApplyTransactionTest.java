@@ -19,7 +19,11 @@ import io.eventshop.subscriber.deadletter.DeadLetters;
 import io.eventshop.subscriber.state.Checkpoints;
 import io.eventshop.subscriber.state.StreamStates;
 import io.eventshop.testing.StoreFixture;
+import io.eventshop.tracing.EventSpans;
 import io.eventshop.wire.EventRef;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -278,6 +282,32 @@ class ApplyTransactionTest {
         assertThat(seen(flowing.getFirst().streamId())).containsExactly(ids(flowing).toArray(UUID[]::new));
     }
 
+    @Test
+    void a_reactor_applies_each_event_of_a_page_in_a_span_of_its_own_so_what_it_appends_continues_the_trace_below_it() {
+        // As in production with export off: spans are not sampled, but numbered, and the context goes on from each.
+        EventSpans spans = new EventSpans(OpenTelemetrySdk.builder()
+                .setTracerProvider(SdkTracerProvider.builder().setSampler(Sampler.alwaysOff()).build()).build());
+        List<StoredEvent> caused = traced(3);
+        List<String> seen = new ArrayList<>();
+        Subscription reactor = Subscription.reactor(subscriber, category).on(OrderConfirmed.class, (tx, event) -> {
+            seen.add(event.recorded().metadata().traceparent());
+            return Uni.createFrom().voidItem();
+        }).build();
+        StreamStates streams = new StreamStates(fx.store);
+        Checkpoints checkpoints = new Checkpoints(fx.store);
+
+        new ApplyTransaction(fx.store, reactor, streams, checkpoints, new DeadLetters(fx.store, streams, checkpoints), TIMEOUT, spans)
+                .catchUp(category, Checkpoint.START, caused).await().indefinitely();
+
+        // Each in its cause's trace, below a span that is not the cause's own: what a reactor appends for two events of one
+        // flow must not carry the same span on (a page span with each event's own context did).
+        assertThat(seen).hasSize(3).doesNotHaveDuplicates();
+        for (int i = 0; i < 3; i++) {
+            String stored = caused.get(i).event().metadata().traceparent();
+            assertThat(seen.get(i)).startsWith(stored.substring(0, 36)).isNotEqualTo(stored);
+        }
+    }
+
     // --- helpers ----------------------------------------------------------------------------------
 
     private ApplyTransaction transaction(Handler<OrderConfirmed> handler) {
@@ -315,6 +345,17 @@ class ApplyTransactionTest {
                         Instant.now()))
                 .toList();
         return fx.store.inTransaction(tx -> fx.store.append(tx, stream, ExpectedVersion.NO_STREAM, confirmations)).await().indefinitely();
+    }
+
+    // One stream of events that all carry one caller's trace context, each under a span of its own.
+    private List<StoredEvent> traced(int events) {
+        String traceId = UUID.randomUUID().toString().replace("-", "");
+        List<NewEvent> confirmations = IntStream.range(0, events)
+                .mapToObj(i -> EventCodec.encode(new OrderConfirmed(UUID.randomUUID()), new EventMetadata("flow", null, "test",
+                        "00-" + traceId + "-" + "%016x".formatted(i + 1) + "-01", null), Instant.now()))
+                .toList();
+        return fx.store.inTransaction(tx -> fx.store.append(tx, StoreFixture.newStream(category), ExpectedVersion.NO_STREAM, confirmations))
+                .await().indefinitely();
     }
 
     private static List<UUID> ids(List<StoredEvent> events) {
