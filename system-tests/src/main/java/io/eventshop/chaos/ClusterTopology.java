@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -26,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 final class ClusterTopology implements Topology {
 
     private static final List<String> SHORT_NAMES = List.of("ORDER", "INVENTORY", "ANALYTICS");
+    private static final Duration LEADER_QUERY_WITHIN = Duration.ofSeconds(90);
 
     private final Path root;
     private final Properties env;
@@ -130,29 +132,38 @@ final class ClusterTopology implements Topology {
         return env.getProperty("CHAOS_RABBIT_NODES").split(",").length;
     }
 
-    /** The node that leads most of the quorum queues, asked of each node in turn until one answers. */
+    /**
+     * The node that leads most of the quorum queues, asked of each node in turn until one answers. A loaded machine
+     * makes the CLI slow and a node just restarted may not answer yet: the nodes are asked again for a while, and what
+     * each said is in the failure.
+     */
     @Override
     public int quorumLeaderNode() throws IOException, InterruptedException {
         List<String> nodes = Arrays.asList(env.getProperty("CHAOS_RABBIT_NODES").split(","));
         Path ctl = Path.of(env.getProperty("EVENTSHOP_CHAOS_DIR"), "rabbit/bin/rabbitmqctl");
-        for (String node : nodes) {
-            try {
-                String out = output(root, List.of(ctl.toString(), "-q", "-n", node, "list_queues", "-p", env.getProperty("RABBITMQ_VIRTUAL_HOST"),
-                        "--no-table-headers", "type", "leader"), Duration.ofSeconds(30));
-                Map<String, Integer> leaders = new HashMap<>();
-                for (String line : out.split("\n")) {
-                    String[] fields = line.trim().split("\\s+");
-                    if (fields.length == 2 && fields[0].equals("quorum")) {
-                        leaders.merge(fields[1], 1, Integer::sum);
+        Map<String, String> failures = new LinkedHashMap<>();
+        long deadline = System.nanoTime() + LEADER_QUERY_WITHIN.toNanos();
+        do {
+            for (String node : nodes) {
+                try {
+                    String out = output(root, List.of(ctl.toString(), "-q", "-n", node, "list_queues", "-p",
+                            env.getProperty("RABBITMQ_VIRTUAL_HOST"), "--no-table-headers", "type", "leader"), Duration.ofSeconds(30));
+                    Map<String, Integer> leaders = new HashMap<>();
+                    for (String line : out.split("\n")) {
+                        String[] fields = line.trim().split("\\s+");
+                        if (fields.length == 2 && fields[0].equals("quorum")) {
+                            leaders.merge(fields[1], 1, Integer::sum);
+                        }
                     }
+                    String leader = leaders.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(node);
+                    return nodes.indexOf(leader) + 1;
+                } catch (IOException notThisOne) {
+                    failures.put(node, notThisOne.getMessage().strip()); // that node is down or slow: ask the next
                 }
-                String leader = leaders.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(node);
-                return nodes.indexOf(leader) + 1;
-            } catch (IOException notThisOne) {
-                // that node is down: ask the next
             }
-        }
-        throw new IOException("no RabbitMQ node answered list_queues");
+            Thread.sleep(2_000);
+        } while (System.nanoTime() < deadline);
+        throw new IOException("no RabbitMQ node answered list_queues within " + LEADER_QUERY_WITHIN.toSeconds() + " s: " + failures);
     }
 
     @Override
