@@ -70,10 +70,14 @@ public final class LiveConsumers {
         this.deadLetters = deadLetters;
         this.listener = listener;
         this.unmatched = new UnmatchedDoorbells(subscription.name(), Duration.ofMinutes(1));
+        // As many full batches apply at once as the prefetch window holds, less the one that forms meanwhile (3 of 64 in
+        // 256), so the next is full when one finishes; never fewer than two, so one forms while another applies even when
+        // the window holds less than a batch. One delivery per transaction keeps the whole window applying.
+        int concurrent = batchSize == 1 ? prefetch : Math.max(2, prefetch / batchSize - 1);
         subscription.categories().forEach(category -> {
             consumers.put(category, new QueueConsumer(subscription.name(), category, queueType, prefetch, queueMaxLength));
-            batches.put(category, new DoorbellBatches(QueueConsumer.queueName(subscription.name(), category), batchSize, batchWait,
-                    batch -> apply(batch, category)));
+            batches.put(category, new DoorbellBatches(QueueConsumer.queueName(subscription.name(), category), batchSize, concurrent,
+                    batchWait, batch -> apply(batch, category)));
         });
     }
 
