@@ -99,6 +99,9 @@ public final class SubscriberBenchmark {
             pool.closeAndAwait();
             vertx.closeAndAwait();
         }
+        // Everything is closed and printed, yet a non-daemon scheduler thread ("pool-4-thread-1", not one of ours;
+        // its owner is not found yet) would keep the JVM, and Maven with it, waiting for ever.
+        System.exit(0);
     }
 
     private void run(Vertx vertx) throws Exception {
