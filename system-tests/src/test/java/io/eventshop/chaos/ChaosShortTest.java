@@ -7,7 +7,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The chaos suite's short run (docs/chaos.md) in every build: the cluster topology, two replicas per service, a
  * few faults under load, and every invariant; then each invariant shown failing on the run's data broken for it
- * (DECISIONS 13). A topology that cannot start fails this test with its reason; it is never skipped. The seed is fixed so that a red build can be replayed ({@code -Dchaos.seed} picks another).
+ * (DECISIONS 13). A topology that cannot start fails this test with its reason; it is never skipped. The seed is
+ * fixed so that a red build can be replayed ({@code -Dchaos.seed} picks another).
  */
 class ChaosShortTest {
 
