@@ -219,9 +219,11 @@ public final class ChaosSuite {
             checks.forEach(System.out::println);
             List<Damage.Shown> shown = List.of();
             if (checks.stream().allMatch(Invariants.Check::holds)) {
+                Instant damaging = Instant.now();
                 shown = Damage.showEach(invariants, ledger, planted, watch.samples(), faults, live, rebuilt);
                 System.out.println();
-                System.out.println("== each invariant shown failing on data broken for it ==");
+                System.out.println("== each invariant shown failing on data broken for it (" + Duration.between(damaging, Instant.now()).toMillis()
+                        + " ms) ==");
                 shown.forEach(System.out::println);
             }
             return new Verdict(checks, shown);
