@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.eventshop.analytics.Reference;
 import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -31,16 +33,44 @@ final class Invariants {
         }
     }
 
+    /** Where the checks read the store. */
+    private interface Store {
+        Connection connect() throws SQLException;
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Topology topology;
+    private final Store store;
 
     Invariants(Topology topology) {
-        this.topology = topology;
+        this(() -> DriverManager.getConnection(topology.jdbcUrl(), topology.jdbcUser(), topology.jdbcPassword()));
+    }
+
+    private Invariants(Store store) {
+        this.store = store;
+    }
+
+    /**
+     * The same checks reading through {@code db} alone, which they leave open (their closing it is ignored): they see
+     * what its open transaction changed, and nobody else does.
+     */
+    static Invariants within(Connection db) {
+        Connection kept = (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("close")) {
+                        return null;
+                    }
+                    try {
+                        return method.invoke(db, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        return new Invariants(() -> kept);
     }
 
     Connection connect() throws SQLException {
-        return DriverManager.getConnection(topology.jdbcUrl(), topology.jdbcUser(), topology.jdbcPassword());
+        return store.connect();
     }
 
     /** Every order a 2xx acknowledged is in the store. */
@@ -269,6 +299,12 @@ final class Invariants {
         return new Check("store positions obey the ordering rule", outOfOrder == 0 && appeared == 0 && vanished == 0, outOfOrder
                 + " events out of version order; over " + samples.size() + " read prefixes sampled during the run, " + appeared
                 + " events appeared below a read position and " + vanished + " vanished from one");
+    }
+
+    /** No request started during a rolling restart failed. */
+    static Check noFailureInRollingRestarts(List<FaultInjector.Injected> faults, Ledger ledger) {
+        long failed = Figures.failedDuringRollingRestarts(faults, ledger);
+        return new Check("no failed request during the rolling restarts", failed == 0, failed + " failed");
     }
 
     long count(String query) throws SQLException {
