@@ -144,7 +144,16 @@ pg_primary() {
 
 # Starts node $1 on its port (its data directory says whether it is a primary or a standby).
 pg_start() {
-  local n="$1"
+  local n="$1" lock pid
+  # A killed postmaster stays a zombie until its parent (init) reaps it, and its socket's lock file names it: Postgres
+  # would take it for a running postmaster and refuse to start. A lock naming no live process is removed first.
+  for lock in "$(pg_dir "$n")"/.s.PGSQL.*.lock; do
+    [[ -f "$lock" ]] || continue
+    pid="$(head -n 1 "$lock")"
+    if ! [[ "$pid" =~ ^[0-9]+$ ]] || ! pid_running "$pid"; then
+      rm -f "$lock" "${lock%.lock}"
+    fi
+  done
   as_postgres "$PG_BIN/pg_ctl" -D "$(pg_data "$n")" -l "$(pg_dir "$n")/log" -w -t 60 \
     -o "-p $(pg_port "$n") -k $(pg_dir "$n") -c listen_addresses=127.0.0.1 -c cluster_name=pg$n" start >/dev/null
 }

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The chaos suite (issue 15, docs/chaos.md): two replicas of every service under a shop's load while a seeded
@@ -192,9 +193,10 @@ public final class ChaosSuite {
                 }
             });
             AtomicInteger midRunRebuild = new AtomicInteger(); // its answer's status once asked for (0: no answer)
+            AtomicReference<Thread> askingForRebuild = new AtomicReference<>();
             FaultInjector injector = new FaultInjector(topology, replicas, PAUSE, Duration.ofSeconds(5), Duration.ofSeconds(30));
             try {
-                faults = injector.run(schedule, () -> rebuildMidRun(load, midRunRebuild));
+                faults = injector.run(schedule, () -> askingForRebuild.set(rebuildMidRun(load, midRunRebuild)));
                 Thread.sleep(options.full() ? 20_000 : 5_000); // the load goes on a little after the last fault
             } finally {
                 faulting.set(false);
@@ -203,6 +205,9 @@ public final class ChaosSuite {
             phases.add(new Figures.Phase("faults", faultStart, Instant.now()));
             Duration settled = settle(invariants, Duration.ofSeconds(options.full() ? 180 : 90));
             System.out.println("settled " + settled.toSeconds() + " s after the load stopped");
+            if (askingForRebuild.get() != null) {
+                askingForRebuild.get().join(MID_RUN_REBUILD_ASKED_FOR); // its last answer, not one it is about to replace
+            }
             List<Invariants.Check> checks = new ArrayList<>();
             checks.add(midRunRebuildSwitched(frontends, midRunRebuild.get()));
             checks.add(invariants.noLostOrders(ledger.placed()));
@@ -265,9 +270,9 @@ public final class ChaosSuite {
     }
 
     // As an operator would: asked again until analytics-service accepts it (202, or 409: one runs already), for a while.
-    private static void rebuildMidRun(Load load, AtomicInteger status) {
+    private static Thread rebuildMidRun(Load load, AtomicInteger status) {
         String admin = Tokens.admin("chaos-admin");
-        Thread.ofVirtual().start(() -> {
+        Thread asking = Thread.ofVirtual().start(() -> {
             try {
                 long deadline = System.nanoTime() + MID_RUN_REBUILD_ASKED_FOR.toNanos();
                 do {
@@ -284,6 +289,7 @@ public final class ChaosSuite {
             }
         });
         System.out.printf("[%s] analytics.sales rebuild asked for%n", Instant.now());
+        return asking;
     }
 
     // The rebuild asked for during the faults ran to its switch (a view stays answerable through it).

@@ -89,11 +89,12 @@ final class Damage {
                         store -> store.viewsEqualReference(live)));
         List<Shown> shown = new ArrayList<>();
         try (Connection db = invariants.connect()) {
-            db.setAutoCommit(false);
             try (Statement sql = db.createStatement()) {
-                // The replicas are still up: a row one of them holds is waited for a while, not for ever.
+                // The replicas are still up: a row one of them holds is waited for a while, not for ever. Set outside
+                // the damages' transactions, which roll back (and would take the setting with them).
                 sql.execute("set lock_timeout = '10s'");
             }
+            db.setAutoCommit(false);
             Invariants damaged = Invariants.within(db);
             for (InStore damage : damages) {
                 String row;
