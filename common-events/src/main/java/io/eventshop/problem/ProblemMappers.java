@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.eventshop.store.StreamVersionConflictException;
+import io.eventshop.subscriber.pipeline.Failures;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
@@ -24,7 +25,8 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /**
  * Every error at the REST edge as problem JSON: our own {@link ProblemException}s, the framework's
- * (unknown path, wrong method, unreadable body, ...) and, as a 500 that leaks nothing, anything else.
+ * (unknown path, wrong method, unreadable body, ...), a database that went away as a 503 to send again, and, as a
+ * 500 that leaks nothing, anything else.
  */
 public class ProblemMappers {
 
@@ -132,6 +134,18 @@ public class ProblemMappers {
 
     @ServerExceptionMapper(priority = 10_000)
     public Response unexpected(Exception e, UriInfo uri) {
+        // The database went away under the request (a restart, a failover, no pooled connection in time): nothing
+        // is wrong with the request or the service, so 503, which clients and balancers send again, not 500. A write
+        // may or may not have committed before its connection dropped: sending it again is safe where the request is
+        // idempotent (a placement with its Idempotency-Key, a cancel), and the detail says so.
+        if (Failures.classify(e) == Failures.Kind.UNAVAILABLE) {
+            LOG.warnf("database unavailable serving %s: %s", uri.getPath(), Failures.reason(e));
+            return Response.fromResponse(respond(503, new Problem(type("database-unavailable"), "Database unavailable", 503,
+                            "the database could not be reached, or went away during this request (a restart or a failover);"
+                                    + " a change it asked for may or may not have been made: send it again in a moment"
+                                    + " (a placement with the same Idempotency-Key is never doubled)", instance(uri), List.of())))
+                    .header("Retry-After", "1").build();
+        }
         LOG.errorf(e, "unexpected failure serving %s", uri.getPath());
         return respond(500, new Problem(type("internal-error"), "Internal error", 500,
                 "the service failed unexpectedly; the log has the details", instance(uri), List.of()));

@@ -11,7 +11,7 @@ import org.eclipse.microprofile.openapi.models.media.Schema;
 /**
  * Documents the errors every operation can answer, as {@code application/problem+json} with the
  * {@link Problem} schema: 400 where there is input, 404 where a path names something, 401 and 403
- * where a token is required, 500 everywhere. Operations declare their own other answers (201, 409, ...).
+ * where a token is required, 500 and 503 everywhere. Operations declare their own other answers (201, 409, ...).
  */
 public class ProblemResponsesFilter implements OASFilter {
 
@@ -47,6 +47,8 @@ public class ProblemResponsesFilter implements OASFilter {
             add(operation, "403", "The token lacks the role this needs");
         }
         add(operation, "500", "The service failed unexpectedly");
+        add(operation, "503", "Not ready, or the database went away for a moment (a restart, a failover): send it again"
+                + " after Retry-After; a placement with the same Idempotency-Key is never doubled");
         // Answers an operation declares as problem documents (409, 422, ...) get the schema too.
         operation.getResponses().getAPIResponses().values().stream()
                 .filter(response -> response.getContent() != null && response.getContent().hasMediaType(Problem.MEDIA_TYPE))

@@ -118,9 +118,9 @@ final class Figures {
     }
 
     /** The failed requests during each rolling restart, for the verdict. */
-    static long failedDuringRollingRestarts(List<FaultInjector.Injected> faults, Ledger ledger) {
+    static List<Ledger.Request> failedDuringRollingRestarts(List<FaultInjector.Injected> faults, Ledger ledger) {
         return faults.stream().filter(f -> f.kind() == FaultKind.ROLLING_RESTART)
-                .mapToLong(f -> ledger.between(f.at(), f.done()).stream().filter(Ledger.Request::failed).count()).sum();
+                .flatMap(f -> ledger.between(f.at(), f.done()).stream().filter(Ledger.Request::failed)).toList();
     }
 
     private static Duration percentile(List<Duration> sorted, double q) {

@@ -8,7 +8,7 @@ import io.vertx.core.impl.NoStackTraceTimeoutException;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
 import java.io.IOException;
-import java.net.ConnectException;
+import java.net.SocketException;
 import java.sql.SQLException;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
@@ -56,8 +56,9 @@ public final class Failures {
             if (at instanceof StreamVersionConflictException) {
                 return Kind.CONTENTION;
             }
-            // The database's connection: closed, refused, or none to be had from the pool in time.
-            if (at instanceof ClosedConnectionException || at instanceof ConnectException
+            // The database's connection: closed, refused, reset (its backend ended: a restart, a failover), or none to
+            // be had from the pool in time. ConnectException is a SocketException too.
+            if (at instanceof ClosedConnectionException || at instanceof SocketException
                     || at instanceof NoStackTraceTimeoutException
                     || (at instanceof NoStackTraceThrowable && "Timeout".equals(at.getMessage()))) {
                 return Kind.UNAVAILABLE;

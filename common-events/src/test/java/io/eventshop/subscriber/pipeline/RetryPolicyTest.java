@@ -78,6 +78,8 @@ class RetryPolicyTest {
         assertThat(Failures.classify(new UnknownEventTypeException("io.eventshop.order.teleported")))
                 .isEqualTo(Failures.Kind.POISON);
         assertThat(Failures.classify(new ConnectException("refused"))).isEqualTo(Failures.Kind.UNAVAILABLE);
+        assertThat(Failures.classify(new java.net.SocketException("Connection reset"))).isEqualTo(Failures.Kind.UNAVAILABLE);
+        assertThat(Failures.classify(new java.io.IOException("a handler's own call"))).isEqualTo(Failures.Kind.CONTENTION);
         assertThat(Failures.classify(new io.vertx.pgclient.PgException("deadlock", "ERROR", "40P01", "")))
                 .isEqualTo(Failures.Kind.CONTENTION);
         assertThat(Failures.classify(new io.vertx.pgclient.PgException("gone", "FATAL", "57P01", "")))

@@ -16,6 +16,7 @@ import io.eventshop.events.product.ProductAdded;
 import io.eventshop.store.EventStore;
 import io.eventshop.store.ExpectedVersion;
 import io.eventshop.testing.LocalDatabaseResource;
+import io.eventshop.testing.LocalPostgres;
 import io.eventshop.testing.OwnerStore;
 import io.eventshop.testing.StoreFixture;
 import io.eventshop.testing.Tokens;
@@ -26,11 +27,17 @@ import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeEach;
@@ -173,6 +180,45 @@ class OrderPlacementTest {
         request.post("/orders").then().statusCode(400).contentType("application/problem+json")
                 .body("errors.field", hasItem(field));
         assertThat(ordersOf(shopper)).isZero();
+    }
+
+    // A restart or failover of the database cuts the connection a request is using: the shopper gets a 503 problem to
+    // send again (not a 500), and sending it again with the same key places the order once.
+    @Test
+    void a_placement_whose_database_connection_is_cut_is_503_to_send_again_and_then_placed_once() throws Exception {
+        String key = UUID.randomUUID().toString();
+        CompletableFuture<Response> answer;
+        try (Connection holder = DriverManager.getConnection(LocalPostgres.jdbcUrl(StoreFixture.DATABASE), LocalPostgres.USER,
+                LocalPostgres.PASSWORD)) {
+            holder.setAutoCommit(false);
+            // Holds the placement at its first statement, so that its session is the one cut.
+            holder.createStatement().execute("lock table orders.idempotency_keys in access exclusive mode");
+            answer = CompletableFuture.supplyAsync(() -> as(shopper).header("Idempotency-Key", key).body(order(mug, 1)).post("/orders"),
+                    Executors.newVirtualThreadPerTaskExecutor());
+            int placing = await().atMost(Duration.ofSeconds(20)).until(() -> backendWaitingOnKeys(holder), pid -> pid != 0);
+            try (var cut = holder.prepareStatement("select pg_terminate_backend(?)")) {
+                cut.setInt(1, placing);
+                cut.execute();
+            }
+            holder.rollback();
+        }
+
+        answer.get(20, TimeUnit.SECONDS).then().statusCode(503).contentType("application/problem+json")
+                .header("Retry-After", "1")
+                .body("type", equalTo("https://eventshop.io/problems/database-unavailable"));
+        assertThat(ordersOf(shopper)).isZero();
+        String placed = as(shopper).header("Idempotency-Key", key).body(order(mug, 1)).post("/orders").then().statusCode(202)
+                .extract().jsonPath().getString("id");
+        as(shopper).header("Idempotency-Key", key).body(order(mug, 1)).post("/orders").then().statusCode(202).body("id", equalTo(placed));
+        assertThat(ordersOf(shopper)).isEqualTo(1);
+    }
+
+    private static int backendWaitingOnKeys(Connection connection) throws SQLException {
+        try (var query = connection.prepareStatement("select pid from pg_stat_activity where wait_event_type = 'Lock'"
+                + " and usename = 'eventshop_order' and query like '%idempotency_keys%' limit 1");
+                var rows = query.executeQuery()) {
+            return rows.next() ? rows.getInt(1) : 0;
+        }
     }
 
     @Test
