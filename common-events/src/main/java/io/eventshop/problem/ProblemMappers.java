@@ -135,15 +135,15 @@ public class ProblemMappers {
     @ServerExceptionMapper(priority = 10_000)
     public Response unexpected(Exception e, UriInfo uri) {
         // The database went away under the request (a restart, a failover, no pooled connection in time): nothing
-        // is wrong with the request or the service, so 503, which clients and balancers send again, not 500. A write
-        // may or may not have committed before its connection dropped: sending it again is safe where the request is
-        // idempotent (a placement with its Idempotency-Key, a cancel), and the detail says so.
-        if (Failures.classify(e) == Failures.Kind.UNAVAILABLE) {
+        // is wrong with the request or the service, so 503, which says "later", not 500. A change may or may not have
+        // committed (a commit whose answer was lost looks the same as one never sent): the detail says to look before
+        // sending a change again, except a placement with its Idempotency-Key, which is never doubled.
+        if (Failures.databaseWentAway(e)) {
             LOG.warnf("database unavailable serving %s: %s", uri.getPath(), Failures.reason(e));
             return Response.fromResponse(respond(503, new Problem(type("database-unavailable"), "Database unavailable", 503,
-                            "the database could not be reached, or went away during this request (a restart or a failover);"
-                                    + " a change it asked for may or may not have been made: send it again in a moment"
-                                    + " (a placement with the same Idempotency-Key is never doubled)", instance(uri), List.of())))
+                            "the database could not be reached, or went away during this request (a restart or a failover)."
+                                    + " A change this request asked for may or may not have been made: read before sending it again"
+                                    + " (a placement sent again with the same Idempotency-Key is never doubled)", instance(uri), List.of())))
                     .header("Retry-After", "1").build();
         }
         LOG.errorf(e, "unexpected failure serving %s", uri.getPath());

@@ -47,8 +47,8 @@ public class ProblemResponsesFilter implements OASFilter {
             add(operation, "403", "The token lacks the role this needs");
         }
         add(operation, "500", "The service failed unexpectedly");
-        add(operation, "503", "Not ready, or the database went away for a moment (a restart, a failover): send it again"
-                + " after Retry-After; a placement with the same Idempotency-Key is never doubled");
+        add(operation, "503", "Not ready, or the database went away for a moment (a restart, a failover); a change may or"
+                + " may not have been made: read before sending it again (a placement with the same Idempotency-Key is never doubled)");
         // Answers an operation declares as problem documents (409, 422, ...) get the schema too.
         operation.getResponses().getAPIResponses().values().stream()
                 .filter(response -> response.getContent() != null && response.getContent().hasMediaType(Problem.MEDIA_TYPE))

@@ -8,8 +8,11 @@ import io.vertx.core.impl.NoStackTraceTimeoutException;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.SocketException;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
 
@@ -45,7 +48,7 @@ public final class Failures {
     }
 
     public static Kind classify(Throwable failure) {
-        for (Throwable at = failure; at != null; at = at.getCause() == at ? null : at.getCause()) {
+        for (Throwable at : causes(failure)) {
             if (at instanceof UnknownEventTypeException || at instanceof UndecodableEventException) {
                 return Kind.POISON;
             }
@@ -56,9 +59,9 @@ public final class Failures {
             if (at instanceof StreamVersionConflictException) {
                 return Kind.CONTENTION;
             }
-            // The database's connection: closed, refused, reset (its backend ended: a restart, a failover), or none to
-            // be had from the pool in time. ConnectException is a SocketException too.
-            if (at instanceof ClosedConnectionException || at instanceof SocketException
+            // The database's connection: closed, refused, or none to be had from the pool in time. (A reset stays a
+            // bounded retry here: a handler's own call to another service may reset for ever; see databaseWentAway.)
+            if (at instanceof ClosedConnectionException || at instanceof ConnectException
                     || at instanceof NoStackTraceTimeoutException
                     || (at instanceof NoStackTraceThrowable && "Timeout".equals(at.getMessage()))) {
                 return Kind.UNAVAILABLE;
@@ -76,6 +79,24 @@ public final class Failures {
             }
         }
         return Kind.HANDLER;
+    }
+
+    /**
+     * Whether a request failed because its database was not there: unavailable as {@link #classify} says, or its
+     * connection reset (the backend ended under it: a restart, a failover). At the REST edge, where every request's
+     * I/O is the database's, a reset says that much; in a handler it might be another service's.
+     */
+    public static boolean databaseWentAway(Throwable failure) {
+        return classify(failure) == Kind.UNAVAILABLE || causes(failure).stream().anyMatch(SocketException.class::isInstance);
+    }
+
+    // The failure and its causes, outermost first; bounded, so that a cycle of causes cannot hold a thread.
+    private static List<Throwable> causes(Throwable failure) {
+        List<Throwable> causes = new ArrayList<>();
+        for (Throwable at = failure; at != null && causes.size() < 32 && !causes.contains(at); at = at.getCause()) {
+            causes.add(at);
+        }
+        return causes;
     }
 
     /** One line for a dead letter's reason: the failure's kind and message, with its root cause when that differs. */

@@ -78,8 +78,13 @@ class RetryPolicyTest {
         assertThat(Failures.classify(new UnknownEventTypeException("io.eventshop.order.teleported")))
                 .isEqualTo(Failures.Kind.POISON);
         assertThat(Failures.classify(new ConnectException("refused"))).isEqualTo(Failures.Kind.UNAVAILABLE);
-        assertThat(Failures.classify(new java.net.SocketException("Connection reset"))).isEqualTo(Failures.Kind.UNAVAILABLE);
-        assertThat(Failures.classify(new java.io.IOException("a handler's own call"))).isEqualTo(Failures.Kind.CONTENTION);
+        // A reset: a bounded retry in a handler (it may be another service's), the database gone at the REST edge.
+        assertThat(Failures.classify(new java.net.SocketException("Connection reset"))).isEqualTo(Failures.Kind.CONTENTION);
+        assertThat(Failures.databaseWentAway(new IllegalStateException(new java.net.SocketException("Connection reset")))).isTrue();
+        assertThat(Failures.databaseWentAway(new java.io.IOException("a handler's own call"))).isFalse();
+        RuntimeException looped = new RuntimeException("a");
+        looped.initCause(new RuntimeException("b", looped));
+        assertThat(Failures.classify(looped)).isEqualTo(Failures.Kind.HANDLER);
         assertThat(Failures.classify(new io.vertx.pgclient.PgException("deadlock", "ERROR", "40P01", "")))
                 .isEqualTo(Failures.Kind.CONTENTION);
         assertThat(Failures.classify(new io.vertx.pgclient.PgException("gone", "FATAL", "57P01", "")))

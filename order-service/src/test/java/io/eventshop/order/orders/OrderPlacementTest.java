@@ -35,8 +35,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.IntStream;
@@ -182,29 +182,33 @@ class OrderPlacementTest {
         assertThat(ordersOf(shopper)).isZero();
     }
 
-    // A restart or failover of the database cuts the connection a request is using: the shopper gets a 503 problem to
-    // send again (not a 500), and sending it again with the same key places the order once.
+    // A restart or failover of the database cuts the connection a request is using: the shopper gets a 503 problem (not
+    // a 500), and sending it again with the same key places the order once.
     @Test
     void a_placement_whose_database_connection_is_cut_is_503_to_send_again_and_then_placed_once() throws Exception {
         String key = UUID.randomUUID().toString();
-        CompletableFuture<Response> answer;
+        Response answer;
         try (Connection holder = DriverManager.getConnection(LocalPostgres.jdbcUrl(StoreFixture.DATABASE), LocalPostgres.USER,
-                LocalPostgres.PASSWORD)) {
+                LocalPostgres.PASSWORD); var requests = Executors.newVirtualThreadPerTaskExecutor()) {
             holder.setAutoCommit(false);
-            // Holds the placement at its first statement, so that its session is the one cut.
-            holder.createStatement().execute("lock table orders.idempotency_keys in access exclusive mode");
-            answer = CompletableFuture.supplyAsync(() -> as(shopper).header("Idempotency-Key", key).body(order(mug, 1)).post("/orders"),
-                    Executors.newVirtualThreadPerTaskExecutor());
-            int placing = await().atMost(Duration.ofSeconds(20)).until(() -> backendWaitingOnKeys(holder), pid -> pid != 0);
+            // This request's own key, uncommitted: the placement waits on that row when it records the key, and only it does.
+            try (var hold = holder.prepareStatement("insert into orders.idempotency_keys (shopper_id, key, request_hash, order_id, created_at)"
+                    + " values (?, ?, 'held by the test', gen_random_uuid(), now())")) {
+                hold.setString(1, shopper);
+                hold.setString(2, key);
+                hold.execute();
+            }
+            Future<Response> placing = requests.submit(() -> as(shopper).header("Idempotency-Key", key).body(order(mug, 1)).post("/orders"));
+            int session = await().atMost(Duration.ofSeconds(20)).until(() -> sessionBlockedBy(holder), pid -> pid != 0);
             try (var cut = holder.prepareStatement("select pg_terminate_backend(?)")) {
-                cut.setInt(1, placing);
+                cut.setInt(1, session);
                 cut.execute();
             }
             holder.rollback();
+            answer = placing.get(20, TimeUnit.SECONDS);
         }
 
-        answer.get(20, TimeUnit.SECONDS).then().statusCode(503).contentType("application/problem+json")
-                .header("Retry-After", "1")
+        answer.then().statusCode(503).contentType("application/problem+json").header("Retry-After", "1")
                 .body("type", equalTo("https://eventshop.io/problems/database-unavailable"));
         assertThat(ordersOf(shopper)).isZero();
         String placed = as(shopper).header("Idempotency-Key", key).body(order(mug, 1)).post("/orders").then().statusCode(202)
@@ -213,9 +217,10 @@ class OrderPlacementTest {
         assertThat(ordersOf(shopper)).isEqualTo(1);
     }
 
-    private static int backendWaitingOnKeys(Connection connection) throws SQLException {
-        try (var query = connection.prepareStatement("select pid from pg_stat_activity where wait_event_type = 'Lock'"
-                + " and usename = 'eventshop_order' and query like '%idempotency_keys%' limit 1");
+    // The session of this database that waits for the holder's lock (and no other test's or run's).
+    private static int sessionBlockedBy(Connection holder) throws SQLException {
+        try (var query = holder.prepareStatement("select pid from pg_stat_activity where datname = current_database()"
+                + " and pg_blocking_pids(pid) @> array[pg_backend_pid()]");
                 var rows = query.executeQuery()) {
             return rows.next() ? rows.getInt(1) : 0;
         }
