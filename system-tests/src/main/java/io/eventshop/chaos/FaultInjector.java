@@ -1,6 +1,7 @@
 package io.eventshop.chaos;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -11,7 +12,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Runs a {@link Schedule} while the load runs: one fault after the other, each recorded with when it was injected
  * and when its injection ended (the replica or node back, the broker up again). A killed replica is started again
- * at once, as Kubernetes restarts a pod, and is waited for in the background.
+ * at once, as Kubernetes restarts a pod, and is waited for in the background; one that exits while starting is
+ * started again.
  */
 final class FaultInjector {
 
@@ -20,6 +22,8 @@ final class FaultInjector {
     }
 
     private static final Duration READY_WITHIN = Duration.ofMinutes(5);
+    /** How often a replica that exits while starting is started, in all. */
+    private static final int STARTS = 3;
 
     private final Topology topology;
     private final Map<String, List<Replica>> replicas;
@@ -77,7 +81,9 @@ final class FaultInjector {
                 replica.start();
                 restarting.put(replica, Thread.ofVirtual().start(() -> {
                     try {
-                        replica.awaitReady(READY_WITHIN);
+                        awaitReadyRestarting(replica);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
@@ -95,11 +101,30 @@ final class FaultInjector {
                 for (Replica replica : replicas.get(fault.target())) {
                     replica.stopGracefully(Duration.ofSeconds(2));
                     replica.start();
-                    replica.awaitReady(READY_WITHIN);
+                    awaitReadyRestarting(replica);
                 }
             }
         }
         return fault.target();
+    }
+
+    /**
+     * Waits for a replica that was just started; if it exits while starting (a failover that cuts its migration's
+     * connection ends the process: docs/operations.md), it is started again, as a pod's restart policy does.
+     */
+    private static void awaitReadyRestarting(Replica replica) throws IOException, InterruptedException {
+        for (int start = 1; ; start++) {
+            try {
+                replica.awaitReady(READY_WITHIN);
+                return;
+            } catch (IllegalStateException failed) {
+                if (replica.running() || start == STARTS) {
+                    throw failed;
+                }
+                System.out.printf("[%s] %s; started again, as a pod's restart policy would%n", Instant.now(), failed.getMessage());
+                replica.start();
+            }
+        }
     }
 
     /** The replica named so, once a restart of it that is still under way has finished. */

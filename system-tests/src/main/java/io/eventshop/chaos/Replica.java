@@ -75,6 +75,12 @@ final class Replica {
         }
     }
 
+    /** Whether its process is alive (running, paused or starting). */
+    boolean running() {
+        Process current = process;
+        return current != null && current.isAlive();
+    }
+
     void start() throws IOException {
         process = builder.start();
     }
