@@ -25,8 +25,8 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /**
  * Every error at the REST edge as problem JSON: our own {@link ProblemException}s, the framework's
- * (unknown path, wrong method, unreadable body, ...), a database that went away as a 503 to send again, and, as a
- * 500 that leaks nothing, anything else.
+ * (unknown path, wrong method, unreadable body, ...), a database that went away as a 503, and, as a 500 that leaks
+ * nothing, anything else.
  */
 public class ProblemMappers {
 

@@ -35,10 +35,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -183,7 +183,7 @@ class OrderPlacementTest {
     }
 
     // A restart or failover of the database cuts the connection a request is using: the shopper gets a 503 problem (not
-    // a 500), and sending it again with the same key places the order once.
+    // a 500), and a placement sent again with the same key is placed once.
     @Test
     void a_placement_whose_database_connection_is_cut_is_503_to_send_again_and_then_placed_once() throws Exception {
         String key = UUID.randomUUID().toString();
