@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import io.eventshop.store.DatabaseUnavailable;
 import io.eventshop.store.StreamVersionConflictException;
-import io.eventshop.subscriber.pipeline.Failures;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
@@ -138,8 +138,8 @@ public class ProblemMappers {
         // is wrong with the request or the service, so 503, which says "later", not 500. A change may or may not have
         // committed (a commit whose answer was lost looks the same as one never sent): the detail says to look before
         // sending a change again, except a placement with its Idempotency-Key, which is never doubled.
-        if (Failures.databaseWentAway(e)) {
-            LOG.warnf("database unavailable serving %s: %s", uri.getPath(), Failures.reason(e));
+        if (DatabaseUnavailable.wentAway(e)) {
+            LOG.warnf("database unavailable serving %s: %s", uri.getPath(), DatabaseUnavailable.causes(e).getLast());
             return Response.fromResponse(respond(503, new Problem(type("database-unavailable"), "Database unavailable", 503,
                             "the database could not be reached, or went away during this request (a restart or a failover)."
                                     + " A change this request asked for may or may not have been made: read before sending it again"

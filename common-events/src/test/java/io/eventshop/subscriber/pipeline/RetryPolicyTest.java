@@ -80,8 +80,8 @@ class RetryPolicyTest {
         assertThat(Failures.classify(new ConnectException("refused"))).isEqualTo(Failures.Kind.UNAVAILABLE);
         // A reset: a bounded retry in a handler (it may be another service's), the database gone at the REST edge.
         assertThat(Failures.classify(new java.net.SocketException("Connection reset"))).isEqualTo(Failures.Kind.CONTENTION);
-        assertThat(Failures.databaseWentAway(new IllegalStateException(new java.net.SocketException("Connection reset")))).isTrue();
-        assertThat(Failures.databaseWentAway(new java.io.IOException("a handler's own call"))).isFalse();
+        assertThat(io.eventshop.store.DatabaseUnavailable.wentAway(new IllegalStateException(new java.net.SocketException("Connection reset")))).isTrue();
+        assertThat(io.eventshop.store.DatabaseUnavailable.wentAway(new java.io.IOException("a handler's own call"))).isFalse();
         RuntimeException looped = new RuntimeException("a");
         looped.initCause(new RuntimeException("b", looped));
         assertThat(Failures.classify(looped)).isEqualTo(Failures.Kind.HANDLER);
