@@ -145,18 +145,9 @@ final class OrderLoad implements AutoCloseable {
         orders.forEach(order -> byId.put(order.id(), order));
         Map<UUID, Object[]> decisions = new HashMap<>();
         long deadline = System.nanoTime() + within.toNanos();
-        try (Connection db = DriverManager.getConnection(LocalPostgres.jdbcUrl(database), LocalPostgres.USER, LocalPostgres.PASSWORD);
-             PreparedStatement query = db.prepareStatement("select stream_id, type, occurred_at from event_store.events"
-                     + " where stream_id = any (?) and stream_version = 2")) {
+        try (Connection db = DriverManager.getConnection(LocalPostgres.jdbcUrl(database), LocalPostgres.USER, LocalPostgres.PASSWORD)) {
             while (true) {
-                List<String> streams = byId.keySet().stream().filter(id -> !decisions.containsKey(id)).map(id -> "order-" + id).toList();
-                query.setArray(1, db.createArrayOf("text", streams.toArray()));
-                try (ResultSet rows = query.executeQuery()) {
-                    while (rows.next()) {
-                        decisions.put(UUID.fromString(rows.getString(1).substring("order-".length())),
-                                new Object[] {rows.getString(2), rows.getObject(3, java.time.OffsetDateTime.class).toInstant()});
-                    }
-                }
+                decisions.putAll(decisions(db, byId.keySet().stream().filter(id -> !decisions.containsKey(id)).toList()));
                 if (decisions.size() == byId.size() || System.nanoTime() > deadline) {
                     break;
                 }
@@ -181,6 +172,42 @@ final class OrderLoad implements AutoCloseable {
         return new Figures(phaseName, orders.size(), seconds, confirmed, rejected, byId.size() - decisions.size(),
                 (int) failedByPhase.get(phaseName).get(), percentile(millis, 0.5), percentile(millis, 0.99),
                 millis.isEmpty() ? Double.NaN : millis.getLast(), percentile(answers, 0.5), percentile(answers, 0.99));
+    }
+
+    /**
+     * Whether the shop keeps up with the load: every order of {@code phaseName} sent between 15 and 5 seconds ago was
+     * decided within a second. A shop still working off a backlog (its JIT compilers busy after the start, say) is not a
+     * baseline.
+     */
+    boolean level(String database, String phaseName) throws SQLException {
+        Instant now = Instant.now();
+        Map<UUID, Instant> recent = new HashMap<>();
+        sent.stream().filter(s -> s.phase().equals(phaseName) && s.sentAt().isAfter(now.minusSeconds(15))
+                && s.sentAt().isBefore(now.minusSeconds(5))).forEach(s -> recent.put(s.id(), s.sentAt()));
+        if (recent.isEmpty()) {
+            return false;
+        }
+        try (Connection db = DriverManager.getConnection(LocalPostgres.jdbcUrl(database), LocalPostgres.USER, LocalPostgres.PASSWORD)) {
+            Map<UUID, Object[]> decided = decisions(db, List.copyOf(recent.keySet()));
+            return decided.size() == recent.size() && decided.entrySet().stream()
+                    .allMatch(d -> Duration.between(recent.get(d.getKey()), (Instant) d.getValue()[1]).compareTo(Duration.ofSeconds(1)) <= 0);
+        }
+    }
+
+    // Each decided order's decision: its type and time in the store.
+    private static Map<UUID, Object[]> decisions(Connection db, List<UUID> orders) throws SQLException {
+        Map<UUID, Object[]> decisions = new HashMap<>();
+        try (PreparedStatement query = db.prepareStatement("select stream_id, type, occurred_at from event_store.events"
+                + " where stream_id = any (?) and stream_version = 2")) {
+            query.setArray(1, db.createArrayOf("text", orders.stream().map(id -> "order-" + id).toArray()));
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    decisions.put(UUID.fromString(rows.getString(1).substring("order-".length())),
+                            new Object[] {rows.getString(2), rows.getObject(3, java.time.OffsetDateTime.class).toInstant()});
+                }
+            }
+        }
+        return decisions;
     }
 
     private static double percentile(List<Double> sorted, double q) {

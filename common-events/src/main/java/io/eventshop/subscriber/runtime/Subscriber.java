@@ -82,6 +82,7 @@ public final class Subscriber implements AutoCloseable {
     private final Replay replay;
     private final StreamRowsTasks rowsTasks;
     private final Map<String, SubscriberStatus.Category> lastMeasured = new ConcurrentHashMap<>();
+    private final LagMeasurements lags = new LagMeasurements();
 
     private final AtomicLong passes = new AtomicLong();
     private volatile State state = State.STARTING;
@@ -312,7 +313,10 @@ public final class Subscriber implements AutoCloseable {
         }, failure -> LOG.debugf("subscriber %s: lag not measured: %s", subscription.name(), failure.getMessage()));
     }
 
-    /** Checkpoint, replay, lag and consumer state per category, measured now. */
+    /**
+     * Checkpoint, replay and consumer state per category, read now, and the lag, measured now or, when counting it took
+     * long, a few times as long ago ({@link LagMeasurements}).
+     */
     public Uni<SubscriberStatus> status() {
         return checkpoints.all(subscription.name()).chain(positions -> {
             List<Uni<SubscriberStatus.Category>> categories = new ArrayList<>();
@@ -320,11 +324,13 @@ public final class Subscriber implements AutoCloseable {
                 if (!subscription.categories().contains(position.category())) {
                     continue;
                 }
-                categories.add(checkpoints.lag(position.category(), position.checkpoint()).map(lag -> new SubscriberStatus.Category(
+                Uni<Checkpoints.Lag> lag = lags.of(position.category(), position.checkpoint(),
+                        () -> checkpoints.lag(position.category(), position.checkpoint()));
+                categories.add(lag.map(measured -> new SubscriberStatus.Category(
                         position.category(), live.queue(position.category()), live.isOpen(position.category()), position.checkpoint(),
                         position.replaying(), position.replaying() && position.finishing(), position.replayed(),
-                        position.rows() == null ? null : position.rows().kind(), position.rows() == null ? 0 : position.rows().done(), lag.events(),
-                        lag.seconds())));
+                        position.rows() == null ? null : position.rows().kind(), position.rows() == null ? 0 : position.rows().done(), measured.events(),
+                        measured.seconds())));
             }
             return categories.isEmpty() ? Uni.createFrom().item(List.<SubscriberStatus.Category>of())
                     : Uni.join().all(categories).andFailFast();
