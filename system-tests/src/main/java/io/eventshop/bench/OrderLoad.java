@@ -10,6 +10,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -34,6 +35,10 @@ final class OrderLoad implements AutoCloseable {
 
     /** One order as the client saw it. */
     private record Sent(String phase, UUID id, Instant sentAt, long answerNanos) {
+    }
+
+    /** An order's decision in the store: OrderConfirmed or OrderRejected, and when. */
+    private record Decision(boolean confirmed, Instant at) {
     }
 
     /** A phase's figures. */
@@ -143,7 +148,7 @@ final class OrderLoad implements AutoCloseable {
         double seconds = ((times[1] == 0 ? System.nanoTime() : times[1]) - times[0]) / 1e9;
         Map<UUID, Sent> byId = new HashMap<>();
         orders.forEach(order -> byId.put(order.id(), order));
-        Map<UUID, Object[]> decisions = new HashMap<>();
+        Map<UUID, Decision> decisions = new HashMap<>();
         long deadline = System.nanoTime() + within.toNanos();
         try (Connection db = DriverManager.getConnection(LocalPostgres.jdbcUrl(database), LocalPostgres.USER, LocalPostgres.PASSWORD)) {
             while (true) {
@@ -158,9 +163,9 @@ final class OrderLoad implements AutoCloseable {
         int confirmed = 0;
         int rejected = 0;
         for (var decision : decisions.entrySet()) {
-            Instant decidedAt = (Instant) decision.getValue()[1];
+            Instant decidedAt = decision.getValue().at();
             millis.add(Duration.between(byId.get(decision.getKey()).sentAt(), decidedAt).toNanos() / 1e6);
-            if (((String) decision.getValue()[0]).endsWith(".confirmed")) {
+            if (decision.getValue().confirmed()) {
                 confirmed++;
             } else {
                 rejected++;
@@ -188,22 +193,22 @@ final class OrderLoad implements AutoCloseable {
             return false;
         }
         try (Connection db = DriverManager.getConnection(LocalPostgres.jdbcUrl(database), LocalPostgres.USER, LocalPostgres.PASSWORD)) {
-            Map<UUID, Object[]> decided = decisions(db, List.copyOf(recent.keySet()));
+            Map<UUID, Decision> decided = decisions(db, List.copyOf(recent.keySet()));
             return decided.size() == recent.size() && decided.entrySet().stream()
-                    .allMatch(d -> Duration.between(recent.get(d.getKey()), (Instant) d.getValue()[1]).compareTo(Duration.ofSeconds(1)) <= 0);
+                    .allMatch(d -> Duration.between(recent.get(d.getKey()), d.getValue().at()).compareTo(Duration.ofSeconds(1)) <= 0);
         }
     }
 
-    // Each decided order's decision: its type and time in the store.
-    private static Map<UUID, Object[]> decisions(Connection db, List<UUID> orders) throws SQLException {
-        Map<UUID, Object[]> decisions = new HashMap<>();
+    // The decisions the store holds for these orders.
+    private static Map<UUID, Decision> decisions(Connection db, List<UUID> orders) throws SQLException {
+        Map<UUID, Decision> decisions = new HashMap<>();
         try (PreparedStatement query = db.prepareStatement("select stream_id, type, occurred_at from event_store.events"
                 + " where stream_id = any (?) and stream_version = 2")) {
             query.setArray(1, db.createArrayOf("text", orders.stream().map(id -> "order-" + id).toArray()));
             try (ResultSet rows = query.executeQuery()) {
                 while (rows.next()) {
                     decisions.put(UUID.fromString(rows.getString(1).substring("order-".length())),
-                            new Object[] {rows.getString(2), rows.getObject(3, java.time.OffsetDateTime.class).toInstant()});
+                            new Decision(rows.getString(2).endsWith(".confirmed"), rows.getObject(3, OffsetDateTime.class).toInstant()));
                 }
             }
         }

@@ -32,8 +32,9 @@ public final class StandupBenchmark {
     private static final Duration WARM_UP = Duration.ofSeconds(60);
     private static final Duration LEVEL_WITHIN = Duration.ofMinutes(10);
     private static final Pattern QUEUE = Pattern.compile("\"queue\":\"([^\"]+)\"");
-    // Standing up a view runs at some tens of thousands of events a second on a 2-core machine: the first
-    // baseline lasts about as long, unless --baseline says otherwise.
+    // The first baseline lasts SIZE / this (400 s at 20 M), unless --baseline says otherwise: long enough for its
+    // percentiles. It is a view's fill rate with no load (25 k events/s at 5 M on 2 cores, 2026-12-02), not under it
+    // (7-10 k, 2026-12-03), which would make a 20 M baseline longer than an hour.
     private static final double EXPECTED_EVENTS_PER_SECOND = 50_000;
 
     /** The stand-up's report, the view's status at its end and how long it took. */
