@@ -4,7 +4,6 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -25,7 +24,7 @@ public class PackagedService implements QuarkusTestResourceLifecycleManager {
     @Override
     public Map<String, String> start() {
         LocalPostgres.createDatabase(StoreFixture.DATABASE, false);
-        int managementPort = freePort();
+        int managementPort = FreePorts.pick();
         System.setProperty(MANAGEMENT_PORT, Integer.toString(managementPort));
         return Map.of("mp.jwt.verify.publickey.location", testKeyFile().toUri().toString(),
                 "quarkus.management.port", Integer.toString(managementPort));
@@ -50,14 +49,6 @@ public class PackagedService implements QuarkusTestResourceLifecycleManager {
             file.toFile().deleteOnExit();
             Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
             return file;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,9 +1,9 @@
 package io.eventshop.chaos;
 
+import io.eventshop.testing.FreePorts;
 import io.eventshop.testing.LocalPostgres;
 import io.eventshop.testing.LocalRabbitMq;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,7 +31,7 @@ final class LocalTopology implements Topology {
         for (String service : services) {
             List<int[]> pairs = new ArrayList<>();
             for (int i = 0; i < replicas; i++) {
-                pairs.add(new int[] {freePort(), freePort()});
+                pairs.add(new int[] {FreePorts.pick(), FreePorts.pick()});
             }
             topology.ports.put(service, pairs);
         }
@@ -132,11 +132,5 @@ final class LocalTopology implements Topology {
     @Override
     public void close() {
         // the database and virtual host stay for a look after the run; the next run makes them afresh
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

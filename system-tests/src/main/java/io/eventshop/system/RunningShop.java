@@ -1,10 +1,10 @@
 package io.eventshop.system;
 
+import io.eventshop.testing.FreePorts;
 import io.eventshop.testing.LocalPostgres;
 import io.eventshop.testing.LocalRabbitMq;
 import java.io.IOException;
 import java.net.HttpURLConnection;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,7 +63,7 @@ public final class RunningShop implements AutoCloseable {
         RunningShop shop = new RunningShop();
         try {
             for (String service : services) {
-                int port = freePort();
+                int port = FreePorts.pick();
                 Files.deleteIfExists(Path.of("target", "e2e-" + service + ".log")); // appended to after a restart
                 ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                         "-Xmx" + heap, "--enable-native-access=ALL-UNNAMED", "-jar",
@@ -73,7 +73,7 @@ public final class RunningShop implements AutoCloseable {
                         .redirectOutput(ProcessBuilder.Redirect.appendTo(Path.of("target", "e2e-" + service + ".log").toFile()));
                 Map<String, String> env = builder.environment();
                 env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
-                int managementPort = freePort();
+                int managementPort = FreePorts.pick();
                 env.put("QUARKUS_MANAGEMENT_PORT", Integer.toString(managementPort));
                 // Not prod: that profile refuses the local dev credentials (ProductionSettings).
                 env.put("QUARKUS_PROFILE", "local");
@@ -131,12 +131,6 @@ public final class RunningShop implements AutoCloseable {
         throw new IllegalStateException(service + " was not ready within " + within + "; see system-tests/target/e2e-" + service + ".log");
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
     /**
      * Starts another replica of {@code service} on its own port, configured as the first one; it is known
      * as {@code <service>#2} (#3, ...) to {@link #url}, {@link #management}, {@link #restart} and {@link #pid}. Returns that name.
@@ -144,7 +138,7 @@ public final class RunningShop implements AutoCloseable {
     public String startReplica(String service) throws IOException, InterruptedException {
         ProcessBuilder first = builders.get(service);
         String name = service + "#" + (builders.keySet().stream().filter(n -> n.equals(service) || n.startsWith(service + "#")).count() + 1);
-        int port = freePort();
+        int port = FreePorts.pick();
         Path log = Path.of("target", "e2e-" + name.replace('#', '-') + ".log");
         Files.deleteIfExists(log);
         ProcessBuilder replica = new ProcessBuilder(first.command()).directory(first.directory()).redirectErrorStream(true)
@@ -152,7 +146,7 @@ public final class RunningShop implements AutoCloseable {
         replica.environment().clear();
         replica.environment().putAll(first.environment());
         replica.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
-        int managementPort = freePort();
+        int managementPort = FreePorts.pick();
         replica.environment().put("QUARKUS_MANAGEMENT_PORT", Integer.toString(managementPort));
         builders.put(name, replica);
         processes.put(name, replica.start());

@@ -3,11 +3,11 @@ package io.eventshop.system;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.eventshop.testing.FreePorts;
 import io.eventshop.testing.LocalPostgres;
 import io.eventshop.testing.Tokens;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -34,8 +34,8 @@ class GracefulShutdownTest {
     void a_stopping_replica_turns_unready_at_once_and_keeps_serving_through_the_shutdown_delay() throws Exception {
         String database = "eventshop_graceful_shutdown";
         LocalPostgres.createDatabase(database, true);
-        int port = freePort();
-        int management = freePort();
+        int port = FreePorts.pick();
+        int management = FreePorts.pick();
         Path log = Path.of("target", "graceful-shutdown-order-service.log");
         ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx192m",
                 "--enable-native-access=ALL-UNNAMED", "-jar", ROOT.resolve("order-service/target/quarkus-app/quarkus-run.jar").toString())
@@ -93,12 +93,6 @@ class GracefulShutdownTest {
             file.toFile().deleteOnExit();
             Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
             return file;
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 }

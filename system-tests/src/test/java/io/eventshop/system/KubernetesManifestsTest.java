@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.equalTo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.eventshop.testing.FreePorts;
 import io.eventshop.testing.LocalRabbitMq;
 import io.eventshop.testing.Tokens;
 import io.restassured.http.ContentType;
@@ -16,7 +17,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -133,7 +133,7 @@ class KubernetesManifestsTest {
             }
             // Some traffic, so that the order, relay, subscriber and REST series exist.
             placeAnOrder(shop);
-            List<String> command = new ArrayList<>(List.of(CHECK.resolve("run").toString(), "live", Integer.toString(freePort())));
+            List<String> command = new ArrayList<>(List.of(CHECK.resolve("run").toString(), "live", Integer.toString(FreePorts.pick())));
             for (String service : RunningShop.SERVICES) {
                 command.add(service + "=" + shop.management(service).replace("http://", ""));
             }
@@ -314,12 +314,6 @@ class KubernetesManifestsTest {
                 throw new IllegalStateException(pom + " has no " + element);
             }
             return matcher.group(1);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 
