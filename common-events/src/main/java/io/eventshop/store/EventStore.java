@@ -73,6 +73,8 @@ public final class EventStore {
             + " where e.category = $4 and " + AFTER_CHECKPOINT + " and " + BELOW_HORIZON + IN_STORE_ORDER;
     private static final String READ_STREAM = "select " + COLUMNS + " from event_store.events e"
             + " where e.stream_id = $1 and e.stream_version >= $2 order by e.stream_version limit $3";
+    private static final String ANY_AFTER = "select exists (select 1 from event_store.events e"
+            + " where e.category = $3 and " + AFTER_CHECKPOINT + ")";
     private static final String HEAD = "select e.transaction_id::text::bigint, e.global_position from event_store.events e"
             + " where " + BELOW_HORIZON + " order by e.transaction_id desc, e.global_position desc limit 1";
     private static final String COUNT = "select count(*) from event_store.events e where e.category = any($1::text[])";
@@ -240,6 +242,17 @@ public final class EventStore {
         return tx.connection().preparedQuery(READ_STREAM)
                 .execute(Tuple.of(stream.value(), Math.max(fromVersion, 1), Math.max(0, toVersion - Math.max(fromVersion, 1) + 1)))
                 .map(EventStore::toStoredEvents);
+    }
+
+    /**
+     * Whether {@code category} holds committed events after {@code after}, below the horizon or not: for a reader
+     * that found nothing there with {@link #readCategory}, whether older transactions still open hide some from it
+     * (or the last of them has just ended). One probe of the category's index.
+     */
+    public Uni<Boolean> anyCommittedAfter(String category, Checkpoint after) {
+        return pool.preparedQuery(ANY_AFTER)
+                .execute(Tuple.of(after.transactionId(), after.globalPosition(), category))
+                .map(rows -> rows.iterator().next().getBoolean(0));
     }
 
     /**

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -104,6 +105,29 @@ class RelayTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> relays.getFirst().status().state() == Relay.State.LEADING);
         List<StoredEvent> appended = appendStreams(1, 3);
         await().atMost(Duration.ofSeconds(5)).until(() -> received.size() == appended.size());
+    }
+
+    @Test
+    void events_an_older_transaction_held_back_are_published_when_it_ends_not_at_the_next_poll() {
+        start(Duration.ofSeconds(60));
+        await().atMost(Duration.ofSeconds(10)).until(() -> relays.getFirst().status().state() == Relay.State.LEADING);
+        // Another service's transaction, say: it holds a transaction id and appends nothing here, so its end wakes nobody.
+        CompletableFuture<Void> holdsItsId = new CompletableFuture<>();
+        CompletableFuture<Void> releaseOlder = new CompletableFuture<>();
+        CompletableFuture<Void> older = fx.pool.withTransaction(connection -> connection.query("select pg_current_xact_id()").execute()
+                        .invoke(() -> holdsItsId.complete(null))
+                        .call(() -> Uni.createFrom().completionStage(releaseOlder)).replaceWithVoid())
+                .subscribeAsCompletionStage();
+        holdsItsId.orTimeout(5, TimeUnit.SECONDS).join();
+        List<StoredEvent> appended = appendStreams(1, 2); // its commit wakes the relay, which finds them above the horizon
+
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(received::isEmpty);
+        releaseOlder.complete(null);
+        older.join();
+
+        // The poll is a minute away, and no commit of this category follows.
+        await().atMost(Duration.ofSeconds(5)).until(() -> received.size() == appended.size());
+        assertThat(received).containsExactlyElementsOf(appended.stream().map(StoredEvent::eventId).toList());
     }
 
     @Test

@@ -116,6 +116,29 @@ class SubscriberTest {
     }
 
     @Test
+    void catch_up_leaves_a_new_event_to_its_doorbell_for_an_interval_unless_asked_to_catch_up_now() throws Exception {
+        // No relay: no doorbell is ever published, as when every message is lost.
+        Subscriber subscriber = sf.start(sf.recordingView(), SubscriberFixture.options(Duration.ofSeconds(2), 3, 50));
+        await().atMost(Duration.ofSeconds(10)).until(() -> subscriber.passes() >= 2); // past the first pass, which reads all
+        long before = subscriber.passes();
+        List<StoredEvent> left = sf.appendStreams(1, 2);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> subscriber.passes() > before);
+        assertThat(sf.appliedCount()).as("the next pass leaves the events to their doorbells").isZero();
+        // Asked for (a rebuild's switch-over, a resolution), a pass reads to the horizon: at once, not at the next interval.
+        subscriber.catchUpNow();
+        await().atMost(Duration.ofSeconds(1)).until(() -> sf.appliedCount() == left.size());
+
+        // And with nobody asking, a pass one interval or two later applies what no doorbell brought.
+        List<StoredEvent> lost = sf.appendStreams(1, 2);
+        await().atMost(Duration.ofSeconds(15)).until(() -> sf.appliedCount() == left.size() + lost.size());
+        List<StoredEvent> all = new ArrayList<>(left);
+        all.addAll(lost);
+        assertThat(sf.applied()).isEqualTo(SubscriberFixture.expected(all));
+        assertThat(sf.counter("eventshop.subscriber.caught.up")).isEqualTo(all.size());
+    }
+
+    @Test
     void duplicated_and_reordered_messages_reach_the_handler_once_per_version_in_order() throws Exception {
         var liveOnly = new SubscriberOptions("classic", 32, 200, Duration.ofHours(1), 3, 50, Duration.ofSeconds(20), Duration.ofMillis(20),
                 Duration.ofMillis(200), Duration.ofMillis(300));

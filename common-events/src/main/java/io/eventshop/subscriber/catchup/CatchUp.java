@@ -9,7 +9,11 @@ import io.eventshop.subscriber.state.Checkpoints;
 import io.eventshop.subscriber.state.Position;
 import io.eventshop.worker.Worker;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -18,6 +22,12 @@ import java.util.Optional;
  * brought: published before the queue existed, dropped by a full queue, lost with a broker node. The
  * same pipeline as the live path, so the two can race freely; a page that meets a bad event is applied
  * event by event, so one poison event never stops the category.
+ *
+ * <p>While a category's live consumer is open, a pass applies only what was already below the horizon a catch-up
+ * interval before (the store's head seen at an earlier pass): the rest is the doorbells' to apply, and a late
+ * doorbell is not a lost one. Racing them cost a shop under load dearly: catch-up applied most of its events, in
+ * pages of a thousand that held the stream rows and the products' rows for a second and more while the live
+ * deliveries of the same streams waited, then found them duplicates (common-events DECISIONS 63).
  */
 public final class CatchUp {
 
@@ -27,25 +37,38 @@ public final class CatchUp {
     private final Pipeline pipeline;
     private final int pageSize;
     private final Worker worker;
+    private final long graceNanos;
+    // Per category, the store's head as earlier passes saw it while the live consumer was open, oldest first; only the
+    // subscriber's own thread runs passes.
+    private final Map<String, Deque<Seen>> heads = new HashMap<>();
 
-    public CatchUp(Subscription subscription, EventStore store, Checkpoints checkpoints, Pipeline pipeline, int pageSize, Worker worker) {
+    private record Seen(long nanos, Checkpoint head) {
+    }
+
+    /** {@code grace}: how long the live path has to apply an event before catch-up does it (the catch-up interval). */
+    public CatchUp(Subscription subscription, EventStore store, Checkpoints checkpoints, Pipeline pipeline, int pageSize, Worker worker,
+            Duration grace) {
         this.subscription = subscription;
         this.store = store;
         this.checkpoints = checkpoints;
         this.pipeline = pipeline;
         this.pageSize = pageSize;
         this.worker = worker;
+        this.graceNanos = grace.toNanos();
     }
 
     /**
-     * Applies everything the store holds after {@code from} in {@code category}, until it is level with
-     * the store's horizon; after each full page, {@code betweenPages} runs (a long catch-up keeps the
-     * consumers open). Returns where it stopped.
+     * Applies everything the store holds after {@code from} in {@code category}, until it is level with the store's
+     * horizon, or, when {@code leaveNewest} (the consumer is open, and no whole pass was asked for), with the head an
+     * earlier pass saw at least the grace ago; after each full page, {@code betweenPages} runs (a long catch-up keeps
+     * the consumers open). Returns where it stopped.
      */
-    public Checkpoint run(String category, Checkpoint from, Runnable betweenPages) {
+    public Checkpoint run(String category, Checkpoint from, boolean leaveNewest, Runnable betweenPages) {
+        Optional<Checkpoint> limit = limit(category, leaveNewest);
         Checkpoint at = from;
         while (worker.running()) {
-            List<StoredEvent> page = store.readCategory(category, at, pageSize).await().atMost(Duration.ofMinutes(1));
+            List<StoredEvent> read = store.readCategory(category, at, pageSize).await().atMost(Duration.ofMinutes(1));
+            List<StoredEvent> page = limit.map(last -> upTo(read, last)).orElse(read);
             if (page.isEmpty()) {
                 return at;
             }
@@ -60,10 +83,53 @@ public final class CatchUp {
                 }
                 at = stored.get().checkpoint();
             }
+            if (page.size() < read.size()) {
+                return at; // the rest is the live path's for now
+            }
             if (page.size() == pageSize) {
                 betweenPages.run();
             }
         }
         return at;
+    }
+
+    /** The category is replayed or its rows rewritten: the heads seen before say nothing of the passes after. */
+    public void forget(String category) {
+        heads.remove(category);
+    }
+
+    // None on a whole pass (the consumer closed or just opened: what was published meanwhile has no doorbell; or a pass
+    // asked for), which reads past the head it records. Else the newest head seen at least the grace ago, or, until
+    // one is that old, the oldest seen since.
+    private Optional<Checkpoint> limit(String category, boolean leaveNewest) {
+        Deque<Seen> seen = heads.computeIfAbsent(category, c -> new ArrayDeque<>());
+        long now = System.nanoTime();
+        Checkpoint head = store.head().await().atMost(Duration.ofMinutes(1));
+        if (!leaveNewest) {
+            seen.clear();
+        }
+        seen.addLast(new Seen(now, head));
+        if (!leaveNewest) {
+            return Optional.empty();
+        }
+        while (seen.size() > 1 && now - secondOf(seen).nanos() >= graceNanos) {
+            seen.removeFirst(); // a newer head is old enough too
+        }
+        return Optional.of(seen.getFirst().head());
+    }
+
+    private static Seen secondOf(Deque<Seen> seen) {
+        var iterator = seen.iterator();
+        iterator.next();
+        return iterator.next();
+    }
+
+    // The page's events up to and including {@code last} in store order.
+    private static List<StoredEvent> upTo(List<StoredEvent> page, Checkpoint last) {
+        int end = 0;
+        while (end < page.size() && page.get(end).position().compareTo(last) <= 0) {
+            end++;
+        }
+        return end == page.size() ? page : page.subList(0, end);
     }
 }

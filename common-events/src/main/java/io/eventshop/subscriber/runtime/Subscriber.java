@@ -39,6 +39,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
@@ -85,6 +86,8 @@ public final class Subscriber implements AutoCloseable {
     private final LagMeasurements lags = new LagMeasurements();
 
     private final AtomicLong passes = new AtomicLong();
+    // Asked by catchUpNow: the next pass reads to the horizon (a rebuild's switch-over, a resolution: DECISIONS 63).
+    private final AtomicBoolean wholePassAsked = new AtomicBoolean();
     private volatile State state = State.STARTING;
     private volatile String lastError;
 
@@ -123,7 +126,8 @@ public final class Subscriber implements AutoCloseable {
         this.live = new LiveConsumers(subscription, options.queueType(), options.prefetch(), options.queueMaxLength(), deliveries,
                 subscription.batchesLiveDeliveries() ? options.liveBatchSize() : 1, options.liveBatchWait(), pipeline, deadLetters,
                 metrics);
-        this.catchUp = new CatchUp(subscription, store, checkpoints, pipeline, options.pageSize(), worker);
+        this.catchUp = new CatchUp(subscription, store, checkpoints, pipeline, options.pageSize(), worker,
+                options.catchUpInterval());
         this.replay = new Replay(subscription, store, streams, checkpoints, pipeline, options.pageSize(), worker);
         this.rowsTasks = new StreamRowsTasks(subscription.name(), store, streams, checkpoints, options.pageSize());
     }
@@ -144,8 +148,12 @@ public final class Subscriber implements AutoCloseable {
         worker.start(w -> run());
     }
 
-    /** Runs a catch-up pass now instead of at the next interval. Never blocks. */
+    /**
+     * Runs a catch-up pass now instead of at the next interval, to the store's horizon: it does not leave the newest
+     * events to their doorbells as regular passes do. Never blocks.
+     */
     public void catchUpNow() {
+        wholePassAsked.set(true);
         worker.wake();
     }
 
@@ -190,15 +198,19 @@ public final class Subscriber implements AutoCloseable {
                         .collect(Collectors.toSet());
                 closed.forEach(live::close);
                 boolean reopened = openConsumers(closed);
+                boolean whole = wholePassAsked.getAndSet(false) || reopened;
                 state = passState(positions.values(), State.CATCHING_UP);
                 boolean ended = false;
                 for (Position position : positions.values()) {
                     if (position.replaying()) {
+                        catchUp.forget(position.category());
                         ended |= replay.run(position);
                     } else if (position.rows() != null) {
+                        catchUp.forget(position.category());
                         ended |= rowsTasks.run(position.category(), worker::running).isPresent();
                     } else {
-                        catchUp.run(position.category(), position.checkpoint(), () -> openConsumers(closed));
+                        catchUp.run(position.category(), position.checkpoint(), live.isOpen(position.category()) && !whole,
+                                () -> openConsumers(closed));
                     }
                 }
                 if (ended) {

@@ -60,7 +60,10 @@ public interface SubscriberConfig {
     @WithDefault("1000")
     int pageSize();
 
-    /** How often the catch-up reader looks for what the broker never delivered. */
+    /**
+     * How often the catch-up reader looks for what the broker never delivered; also how long it leaves an event
+     * committed while the consumer is open to its doorbell (common-events DECISIONS 63).
+     */
     @WithDefault("5s")
     Duration catchUpInterval();
 

@@ -10,7 +10,7 @@ import java.util.random.RandomGenerator;
  * @param queueType             {@code quorum} or {@code classic}
  * @param prefetch              unacknowledged messages per queue (applied concurrently; each stream stays in order)
  * @param pageSize              events per catch-up or replay transaction
- * @param catchUpInterval       pause between catch-up passes
+ * @param catchUpInterval       pause between catch-up passes, and how long a pass leaves a new event to its doorbell
  * @param maxAttempts           tries of a failing handler before its event is dead-lettered
  * @param maxContentionAttempts tries of an event that keeps meeting contention before it is dead-lettered
  * @param handlerTimeout        the longest a handler may take for an event or a page before the try counts as failed
