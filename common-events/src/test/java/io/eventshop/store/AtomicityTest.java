@@ -25,8 +25,12 @@ class AtomicityTest {
     static void open() {
         fx = StoreFixture.open(4);
         store = fx.store;
-        fx.pool.query("create schema if not exists atomicity_test").execute()
+        // The table is HibernateReactiveAtomicityTest's too, which connects as the migration role: whichever of the two
+        // runs first on a fresh database, the role owns it (made by this superuser fixture, it would lock that test out).
+        fx.pool.query("create schema if not exists atomicity_test authorization eventshop_migrator").execute()
                 .chain(() -> fx.pool.query("create table if not exists atomicity_test.accounts (id uuid primary key, balance int not null)").execute())
+                .chain(() -> fx.pool.query("alter schema atomicity_test owner to eventshop_migrator").execute())
+                .chain(() -> fx.pool.query("alter table atomicity_test.accounts owner to eventshop_migrator").execute())
                 .await().indefinitely();
     }
 

@@ -14,11 +14,13 @@ import java.util.Map;
 final class CpuTimes {
 
     private static final double TICKS_PER_SECOND = 100; // USER_HZ: 100 on every Linux architecture the JDK runs on
+    /** What the machine spent beside the named processes: on this machine Postgres, RabbitMQ and the kernel. */
+    static final String REST = "everything else (Postgres, RabbitMQ, the kernel)";
 
     /** CPU seconds of named processes and of the machine at one instant. */
     record Snapshot(Map<String, Double> processes, double machine, long nanos) {
 
-        /** The CPU seconds each process, and everything else, spent since {@code earlier}; the wall seconds too. */
+        /** The CPU seconds each process, and the rest of the machine, spent since {@code earlier}. */
         Map<String, Double> since(Snapshot earlier) {
             Map<String, Double> spent = new LinkedHashMap<>();
             double named = 0;
@@ -27,7 +29,7 @@ final class CpuTimes {
                 spent.put(process.getKey(), seconds);
                 named += seconds;
             }
-            spent.put("everything else", machine - earlier.machine - named);
+            spent.put(REST, machine - earlier.machine - named);
             return spent;
         }
 

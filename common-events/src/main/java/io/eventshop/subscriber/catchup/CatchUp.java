@@ -38,8 +38,8 @@ public final class CatchUp {
     private final int pageSize;
     private final Worker worker;
     private final long graceNanos;
-    // Per category, the store's head as earlier passes saw it while the live consumer was open, oldest first; only the
-    // subscriber's own thread runs passes.
+    // Per category, the store's head as the passes since the last whole one saw it, oldest first; only the subscriber's
+    // own thread runs passes.
     private final Map<String, Deque<Seen>> heads = new HashMap<>();
 
     private record Seen(long nanos, Checkpoint head) {
