@@ -51,10 +51,8 @@ class LagMeasurementsTest {
 
     @Test
     void a_count_answers_for_ten_times_as_long_as_it_took_its_age_growing_then_the_next_call_counts_again() {
-        CompletableFuture<Lag> first = lags.of("order", AT, count).subscribeAsCompletionStage();
-        clock.addAndGet(Duration.ofSeconds(1).toNanos()); // the count took a second
-        running.getFirst().complete(new Lag(1_000_000, 42));
-        assertThat(first).succeedsWithin(WAIT).isEqualTo(new Lag(1_000_000, 42));
+        Lag first = countedOnce(Duration.ofSeconds(1), new Lag(1_000_000, 42));
+        assertThat(first).isEqualTo(new Lag(1_000_000, 42));
 
         clock.addAndGet(Duration.ofSeconds(10).toNanos());
         Checkpoint further = new Checkpoint(100, 90_000); // the replay moved on: the count is an upper bound
@@ -71,10 +69,7 @@ class LagMeasurementsTest {
 
     @Test
     void a_quick_count_is_soon_counted_again_and_categories_are_counted_apart() {
-        CompletableFuture<Lag> order = lags.of("order", AT, count).subscribeAsCompletionStage();
-        clock.addAndGet(Duration.ofMillis(2).toNanos());
-        running.getFirst().complete(new Lag(0, 0));
-        assertThat(order).succeedsWithin(WAIT);
+        countedOnce(Duration.ofMillis(2), new Lag(0, 0));
         lags.of("product", AT, count).subscribeAsCompletionStage();
         assertThat(counted).as("another category").hasValue(2);
 
@@ -88,10 +83,7 @@ class LagMeasurementsTest {
 
     @Test
     void a_checkpoint_moved_back_by_a_reposition_is_counted_again_and_no_count_answers_for_long() {
-        CompletableFuture<Lag> first = lags.of("order", AT, count).subscribeAsCompletionStage();
-        clock.addAndGet(Duration.ofSeconds(10).toNanos());
-        running.getFirst().complete(new Lag(1_000_000, 5));
-        assertThat(first).succeedsWithin(WAIT);
+        countedOnce(Duration.ofSeconds(10), new Lag(1_000_000, 5));
 
         lags.of("order", new Checkpoint(90, 1), count).subscribeAsCompletionStage();
         assertThat(counted).as("a checkpoint before the counted one").hasValue(2);
@@ -116,5 +108,14 @@ class LagMeasurementsTest {
         clock.addAndGet(1);
         lags.of("order", AT, count).subscribeAsCompletionStage();
         assertThat(counted).as("given up on").hasValue(3);
+    }
+
+    // The first count of "order" at AT, taking {@code took} and finding {@code found}: its answer.
+    private Lag countedOnce(Duration took, Lag found) {
+        CompletableFuture<Lag> answer = lags.of("order", AT, count).subscribeAsCompletionStage();
+        clock.addAndGet(took.toNanos());
+        running.getFirst().complete(found);
+        assertThat(answer).succeedsWithin(WAIT);
+        return answer.join();
     }
 }
