@@ -18,6 +18,7 @@ import io.eventshop.events.reservation.LineRejection;
 import io.eventshop.store.EventStore;
 import io.eventshop.store.ExpectedVersion;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -143,6 +144,27 @@ final class Workload {
         meanwhile.run();
         go.complete(null);
         done.join();
+    }
+
+    /**
+     * Two orders placed and confirmed in one transaction, {@code between} run (from another session) after the first
+     * is appended and before the second: a transaction whose events lie on both sides of whatever {@code between} does
+     * to the store's positions.
+     */
+    void confirmedOrdersInOneTransaction(Runnable between) {
+        String sku = prices.keySet().iterator().next();
+        OrderLine line = new OrderLine(sku, 1, prices.get(sku));
+        UUID first = UUID.randomUUID();
+        UUID second = UUID.randomUUID();
+        store.inTransaction(tx -> store.append(tx, StreamId.parse("order-" + first), ExpectedVersion.exactly(0),
+                        List.of(encode(new OrderPlaced(first, "shopper-0", List.of(line), line.lineTotal())), encode(new OrderConfirmed(first))))
+                .call(() -> Uni.createFrom().item(() -> {
+                    between.run(); // blocking (JDBC): off the event loop
+                    return true;
+                }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool()))
+                .chain(() -> store.append(tx, StreamId.parse("order-" + second), ExpectedVersion.exactly(0),
+                        List.of(encode(new OrderPlaced(second, "shopper-0", List.of(line), line.lineTotal())), encode(new OrderConfirmed(second))))))
+                .await().atMost(Duration.ofSeconds(30));
     }
 
     // expected: the exact version before this append (0 = new stream), or -1 for any.

@@ -8,6 +8,10 @@ import io.vertx.mutiny.sqlclient.Pool;
  * readers of all events may lag behind commits (see {@link EventStore}, the ordering rule). Any
  * database on the cluster counts, which is why the store wants a cluster of its own.
  *
+ * <p>An upper bound: Postgres does not say when a transaction took its id, so its age counts from its start. One
+ * that reads long before it writes holds readers back only from its first write (an ANALYZE samples its table,
+ * then writes its statistics in milliseconds); the benchmarks measure the held time itself with a clock of ids.
+ *
  * <p>Needs {@code pg_read_all_stats} (or {@code pg_monitor}) to see other roles' sessions.
  */
 public final class HorizonAge {

@@ -58,22 +58,36 @@ final class SalesDeltas {
         }
     }
 
-    /** Units, revenue, orders; and for position buckets the lowest and highest transaction that added to it. */
+    /**
+     * Units, revenue, orders; and for position buckets the first and the last store position (transaction, then
+     * position) that added to it.
+     */
     private static final class Sum {
         long units;
         long revenue;
         long orders;
         long minTx = Long.MAX_VALUE;
+        long minPos = Long.MAX_VALUE;
         long maxTx = Long.MIN_VALUE;
+        long maxPos = Long.MIN_VALUE;
 
-        void add(int sign, long quantity, long amount, long tx) {
+        void add(int sign, long quantity, long amount) {
             units += sign * quantity;
             revenue += sign * amount;
             orders += sign;
-            minTx = Math.min(minTx, tx);
-            maxTx = Math.max(maxTx, tx);
         }
 
+        void add(int sign, long quantity, long amount, Fact at) {
+            add(sign, quantity, amount);
+            if (at.tx() < minTx || at.tx() == minTx && at.pos() < minPos) {
+                minTx = at.tx();
+                minPos = at.pos();
+            }
+            if (at.tx() > maxTx || at.tx() == maxTx && at.pos() > maxPos) {
+                maxTx = at.tx();
+                maxPos = at.pos();
+            }
+        }
     }
 
     private final Map<Group, Sum> totals = new TreeMap<>();
@@ -93,7 +107,7 @@ final class SalesDeltas {
             return;
         }
         if (cancelled == null) {
-            totals.computeIfAbsent(group, g -> new Sum()).add(sign, quantity, amount, confirmed.tx());
+            totals.computeIfAbsent(group, g -> new Sum()).add(sign, quantity, amount);
         }
         if (cancelled == null || cancelled.at().isAfter(confirmed.at())) {
             time(group, confirmed.at(), sign, quantity, amount);
@@ -112,12 +126,12 @@ final class SalesDeltas {
     private void time(Group group, Instant at, int sign, long quantity, long amount) {
         for (long span : List.of(DAY_SECONDS, HOUR_SECONDS)) {
             times.computeIfAbsent(new Bucket(span / HOUR_SECONDS, Math.floorDiv(at.getEpochSecond(), span), group), b -> new Sum())
-                    .add(sign, quantity, amount, 0);
+                    .add(sign, quantity, amount);
         }
     }
 
     private void position(Group group, Fact fact, int sign, long quantity, long amount) {
-        positions.computeIfAbsent(new Bucket(0, fact.pos() / POSITION_BUCKET, group), b -> new Sum()).add(sign, quantity, amount, fact.tx());
+        positions.computeIfAbsent(new Bucket(0, fact.pos() / POSITION_BUCKET, group), b -> new Sum()).add(sign, quantity, amount, fact);
     }
 
     boolean isEmpty() {
@@ -150,15 +164,21 @@ final class SalesDeltas {
         return Tuple.from(List.<Object>copyOf(columns));
     }
 
-    /** $1 skus, $2 currencies, $3 units, $4 revenue, $5 orders, $6 bucket numbers, $7 lowest and $8 highest transaction; as {@link #totals()}. */
+    /**
+     * $1 skus, $2 currencies, $3 units, $4 revenue, $5 orders, $6 bucket numbers, $7 and $8 the first store position
+     * (transaction, position), $9 and $10 the last; as {@link #totals()}.
+     */
     Tuple positions() {
-        List<Object[]> columns = columns(8, positions.size());
+        List<Object[]> columns = columns(10, positions.size());
         int i = 0;
         for (Map.Entry<Bucket, Sum> entry : positions.entrySet()) {
-            fill(columns, i, entry.getKey().group(), entry.getValue());
+            Sum sum = entry.getValue();
+            fill(columns, i, entry.getKey().group(), sum);
             columns.get(5)[i] = entry.getKey().number();
-            columns.get(6)[i] = entry.getValue().minTx;
-            columns.get(7)[i++] = entry.getValue().maxTx;
+            columns.get(6)[i] = sum.minTx;
+            columns.get(7)[i] = sum.minPos;
+            columns.get(8)[i] = sum.maxTx;
+            columns.get(9)[i++] = sum.maxPos;
         }
         return Tuple.from(List.<Object>copyOf(columns));
     }

@@ -38,10 +38,13 @@ record SalesQuery(String sql, List<Object> params) {
                         List.of(day, hour, Instant.ofEpochSecond(hour * SalesDeltas.HOUR_SECONDS).atOffset(ZoneOffset.UTC)));
             }
             case AsOf.AtPosition at -> {
-                // $1 the transaction, $2 the position. A bucket whose transactions all come before $1 lies wholly before the
-                // position, one whose transactions all come after it wholly after; the others are read from their facts.
-                yield new SalesQuery("with r as (select bucket, min(min_tx) as lo, max(max_tx) as hi from analytics.sales_position_buckets"
-                        + " group by bucket) " + summed(BUCKET + " from analytics.sales_position_buckets b join r on r.bucket = b.bucket where r.hi < $1"
+                // $1 the transaction, $2 the position. A bucket whose every row's last position is at or before ($1, $2) lies
+                // wholly before it, one whose every row's first position is after it wholly after; the others are read from
+                // their facts. By position, not by transaction alone: a bucket of the asked transaction is cut only if it
+                // holds the asked position (a bulk transaction spans many buckets).
+                yield new SalesQuery("with r as (select bucket, bool_and((max_tx, max_pos) <= ($1, $2)) as before,"
+                        + " bool_and((min_tx, min_pos) > ($1, $2)) as after from analytics.sales_position_buckets group by bucket) "
+                        + summed(BUCKET + " from analytics.sales_position_buckets b join r on r.bucket = b.bucket where r.before"
                         + " union all " + cut(LINE, "confirmed",
                                 "(l.cancelled_pos is null or (l.cancelled_tx, l.cancelled_pos) > (l.confirmed_tx, l.confirmed_pos))")
                         + " union all " + cut(LINE_BACK, "cancelled", "(l.cancelled_tx, l.cancelled_pos) > (l.confirmed_tx, l.confirmed_pos)")),
@@ -58,7 +61,7 @@ record SalesQuery(String sql, List<Object> params) {
         return "select f.* from r cross join lateral (" + select + " from analytics.sales_lines l where l." + side + "_pos >= r.bucket * "
                 + SalesDeltas.POSITION_BUCKET + " and l." + side + "_pos < (r.bucket + 1) * " + SalesDeltas.POSITION_BUCKET
                 + " and (l." + side + "_tx, l." + side + "_pos) <= ($1::bigint::text::xid8, $2) and " + condition + " offset 0) f"
-                + " where r.lo <= $1 and r.hi >= $1";
+                + " where not r.before and not r.after";
     }
 
     // Sums what the parts add per sku and currency; a group all of whose lines were taken back is no answer.

@@ -31,7 +31,7 @@ public class SalesView extends AnalyticsView {
     public static final String NAME = "analytics.sales";
 
     public SalesView() {
-        super("sales", 2, List.of(OrderEvent.CATEGORY, ProductEvent.CATEGORY),
+        super("sales", 3, List.of(OrderEvent.CATEGORY, ProductEvent.CATEGORY),
                 List.of(ProductAdded.class, OrderPlaced.class, OrderConfirmed.class, OrderCancelled.class),
                 List.of("lines", "products", "totals", "time_buckets", "position_buckets"));
     }
@@ -54,10 +54,12 @@ public class SalesView extends AnalyticsView {
                 // span_hours 24: days, 1: hours; bucket: whole spans since 1970-01-01T00:00Z.
                 "create table " + schema + ".time_buckets (span_hours int not null, bucket bigint not null, sku text not null,"
                         + " currency text not null, " + sums + ", primary key (span_hours, bucket, sku, currency))",
-                // bucket: global position / 32768; min_tx, max_tx: the transactions that added to it, to tell whether
-                // all of it, none of it or some of it lies before a store position (ordered by transaction first).
+                // bucket: global position / 32768; (min_tx, min_pos), (max_tx, max_pos): the first and the last store position
+                // that added to it (the store's order: transaction, then position), to tell whether all of it, none of it
+                // or some of it lies before a store position.
                 "create table " + schema + ".position_buckets (bucket bigint not null, sku text not null, currency text not null, "
-                        + sums + ", min_tx bigint not null, max_tx bigint not null, primary key (bucket, sku, currency))");
+                        + sums + ", min_tx bigint not null, min_pos bigint not null, max_tx bigint not null, max_pos bigint not null,"
+                        + " primary key (bucket, sku, currency))");
     }
 
     @Override
@@ -142,10 +144,17 @@ public class SalesView extends AnalyticsView {
         }
         String adding = " units = a.units + excluded.units, revenue = a.revenue + excluded.revenue, orders = a.orders + excluded.orders";
         String sums = "$1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[]";
+        // The first and last positions only ever widen; every column of the update reads the row as it was.
+        String earlier = "(excluded.min_tx, excluded.min_pos) < (a.min_tx, a.min_pos)";
+        String later = "(excluded.max_tx, excluded.max_pos) > (a.max_tx, a.max_pos)";
         return tx.connection().preparedQuery("insert into " + schema + ".position_buckets as a (sku, currency, units, revenue, orders, bucket,"
-                        + " min_tx, max_tx) select * from unnest(" + sums + ", $6::bigint[], $7::bigint[], $8::bigint[])"
+                        + " min_tx, min_pos, max_tx, max_pos) select * from unnest(" + sums
+                        + ", $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[])"
                         + " on conflict (bucket, sku, currency) do update set" + adding
-                        + ", min_tx = least(a.min_tx, excluded.min_tx), max_tx = greatest(a.max_tx, excluded.max_tx)")
+                        + ", min_tx = case when " + earlier + " then excluded.min_tx else a.min_tx end"
+                        + ", min_pos = case when " + earlier + " then excluded.min_pos else a.min_pos end"
+                        + ", max_tx = case when " + later + " then excluded.max_tx else a.max_tx end"
+                        + ", max_pos = case when " + later + " then excluded.max_pos else a.max_pos end")
                 .execute(deltas.positions())
                 .chain(() -> tx.connection().preparedQuery("insert into " + schema + ".time_buckets as a (sku, currency, units, revenue,"
                         + " orders, span_hours, bucket) select * from unnest(" + sums + ", $6::int[], $7::bigint[])"
