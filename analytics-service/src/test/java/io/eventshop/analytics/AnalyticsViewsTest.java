@@ -265,7 +265,7 @@ class AnalyticsViewsTest {
         }
     }
 
-    // The store's next position is the first of the next position bucket. From the sequence, not from the events: an
+    // The store's next position is in the next position bucket (its second). From the sequence, not from the events: an
     // open transaction's are not seen here.
     private static void jumpToNextBucket() {
         try {

@@ -47,7 +47,7 @@ public final class RebuildBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        BenchArgs arguments = BenchArgs.parse(List.of("--regenerate"), List.of("--heap"));
+        BenchArgs arguments = BenchArgs.parse(List.of("--regenerate"), List.of("--heap", "--pod-memory"));
         String heap = arguments.text("--heap", null);
         String podMemory = arguments.text("--pod-memory", heap == null ? "1g" : null);
         Map<String, String> environment = new HashMap<>(Map.of("EVENTSHOP_VIEWS_ENABLED", "analytics.sales"));

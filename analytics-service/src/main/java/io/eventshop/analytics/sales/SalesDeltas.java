@@ -140,7 +140,7 @@ final class SalesDeltas {
 
     /**
      * $1 skus, $2 currencies, $3 units, $4 revenue, $5 orders. Rows that net to nothing too: a position bucket's bounds
-     * must hold every transaction that added to it (a line confirmed and cancelled within one bucket nets to nothing
+     * must hold every store position that added to it (a line confirmed and cancelled within one bucket nets to nothing
      * there, yet counts between the two), and a copy built in big batches then has the rows a live one has.
      */
     Tuple totals() {
