@@ -257,20 +257,18 @@ class AnalyticsViewsTest {
 
     // The store's next positions start in a new position bucket of the sales view, a few events into it.
     private static void jumpPositions() {
-        try {
-            executeSql("select setval(pg_get_serial_sequence('event_store.events', 'global_position'),"
-                    + " (select greatest(max(global_position), max(global_position) / 32768 * 32768 + 32768 - 3) from event_store.events))");
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        setPositionSequence("(select greatest(max(global_position), max(global_position) / 32768 * 32768 + 32768 - 3) from event_store.events)");
     }
 
     // The store's next position is in the next position bucket (its second). From the sequence, not from the events: an
     // open transaction's are not seen here.
     private static void jumpToNextBucket() {
+        setPositionSequence("pg_sequence_last_value(pg_get_serial_sequence('event_store.events', 'global_position')::regclass) / 32768 * 32768 + 32768");
+    }
+
+    private static void setPositionSequence(String value) {
         try {
-            executeSql("select setval(pg_get_serial_sequence('event_store.events', 'global_position'),"
-                    + " pg_sequence_last_value(pg_get_serial_sequence('event_store.events', 'global_position')::regclass) / 32768 * 32768 + 32768)");
+            executeSql("select setval(pg_get_serial_sequence('event_store.events', 'global_position'), " + value + ")");
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
