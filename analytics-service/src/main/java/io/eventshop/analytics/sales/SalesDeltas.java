@@ -58,18 +58,13 @@ final class SalesDeltas {
         }
     }
 
-    /**
-     * Units, revenue, orders; and for position buckets the first and the last store position (transaction, then
-     * position) that added to it.
-     */
+    /** Units, revenue, orders; and for position buckets the first and the last store position that added to it. */
     private static final class Sum {
         long units;
         long revenue;
         long orders;
-        long minTx = Long.MAX_VALUE;
-        long minPos = Long.MAX_VALUE;
-        long maxTx = Long.MIN_VALUE;
-        long maxPos = Long.MIN_VALUE;
+        Fact first;
+        Fact last;
 
         void add(int sign, long quantity, long amount) {
             units += sign * quantity;
@@ -79,14 +74,8 @@ final class SalesDeltas {
 
         void add(int sign, long quantity, long amount, Fact at) {
             add(sign, quantity, amount);
-            if (at.tx() < minTx || at.tx() == minTx && at.pos() < minPos) {
-                minTx = at.tx();
-                minPos = at.pos();
-            }
-            if (at.tx() > maxTx || at.tx() == maxTx && at.pos() > maxPos) {
-                maxTx = at.tx();
-                maxPos = at.pos();
-            }
+            first = first == null || first.after(at) ? at : first;
+            last = last == null || at.after(last) ? at : last;
         }
     }
 
@@ -175,10 +164,10 @@ final class SalesDeltas {
             Sum sum = entry.getValue();
             fill(columns, i, entry.getKey().group(), sum);
             columns.get(5)[i] = entry.getKey().number();
-            columns.get(6)[i] = sum.minTx;
-            columns.get(7)[i] = sum.minPos;
-            columns.get(8)[i] = sum.maxTx;
-            columns.get(9)[i++] = sum.maxPos;
+            columns.get(6)[i] = sum.first.tx();
+            columns.get(7)[i] = sum.first.pos();
+            columns.get(8)[i] = sum.last.tx();
+            columns.get(9)[i++] = sum.last.pos();
         }
         return Tuple.from(List.<Object>copyOf(columns));
     }
