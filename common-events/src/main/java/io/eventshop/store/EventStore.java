@@ -71,6 +71,12 @@ public final class EventStore {
             + " where " + AFTER_CHECKPOINT + " and " + BELOW_HORIZON + IN_STORE_ORDER;
     private static final String READ_CATEGORY = "select " + COLUMNS + " from event_store.events e"
             + " where e.category = $4 and " + AFTER_CHECKPOINT + " and " + BELOW_HORIZON + IN_STORE_ORDER;
+    // A partition of a category's streams, up to a bound below the horizon: the category's index range, filtered.
+    private static final String READ_PARTITION = "select " + COLUMNS + " from event_store.events e"
+            + " where e.category = $4 and " + AFTER_CHECKPOINT + " and (e.transaction_id, e.global_position) <= ($5::bigint::text::xid8, $6)"
+            + " and event_store.stream_partition(e.stream_id, $7) = $8" + IN_STORE_ORDER;
+    private static final String COUNT_BETWEEN = "select count(*) from (select 1 from event_store.events e where e.category = $4 and "
+            + AFTER_CHECKPOINT + " and (e.transaction_id, e.global_position) <= ($5::bigint::text::xid8, $6) limit $3) counted";
     private static final String READ_STREAM = "select " + COLUMNS + " from event_store.events e"
             + " where e.stream_id = $1 and e.stream_version >= $2 order by e.stream_version limit $3";
     private static final String ANY_AFTER = "select exists (select 1 from event_store.events e"
@@ -204,6 +210,26 @@ public final class EventStore {
         return pool.preparedQuery(READ_CATEGORY)
                 .execute(Tuple.of(after.transactionId(), after.globalPosition(), limit, category))
                 .map(EventStore::toStoredEvents);
+    }
+
+    /**
+     * As {@link #readCategory}, the streams of one partition only ({@code event_store.stream_partition}), up to
+     * {@code until} (inclusive), which must lie below the horizon: a partitioned replay's read.
+     */
+    public Uni<List<StoredEvent>> readPartition(String category, int partition, int partitions, Checkpoint after, Checkpoint until,
+            int limit) {
+        return pool.preparedQuery(READ_PARTITION)
+                .execute(Tuple.from(List.<Object>of(after.transactionId(), after.globalPosition(), limit, category, until.transactionId(),
+                        until.globalPosition(), partitions, partition)))
+                .map(EventStore::toStoredEvents);
+    }
+
+    /** The events of {@code category} after {@code after} and up to {@code until}, counted up to {@code cap}. */
+    public Uni<Long> countBetween(String category, Checkpoint after, Checkpoint until, int cap) {
+        return pool.preparedQuery(COUNT_BETWEEN)
+                .execute(Tuple.from(List.<Object>of(after.transactionId(), after.globalPosition(), cap, category, until.transactionId(),
+                        until.globalPosition())))
+                .map(rows -> rows.iterator().next().getLong(0));
     }
 
     /**

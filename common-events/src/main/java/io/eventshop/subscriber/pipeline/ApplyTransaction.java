@@ -12,6 +12,7 @@ import io.eventshop.subscriber.Subscription;
 import io.eventshop.subscriber.deadletter.DeadLetters;
 import io.eventshop.subscriber.state.Checkpoints;
 import io.eventshop.subscriber.state.Position;
+import io.eventshop.subscriber.state.ReplayPartitions;
 import io.eventshop.subscriber.state.StreamRow;
 import io.eventshop.subscriber.state.StreamStates;
 import io.eventshop.tracing.EventSpans;
@@ -61,6 +62,7 @@ final class ApplyTransaction {
     private final Subscription subscription;
     private final StreamStates streams;
     private final Checkpoints checkpoints;
+    private final ReplayPartitions partitions = new ReplayPartitions();
     private final DeadLetters deadLetters;
     private final Duration handlerTimeout;
     private final EventSpans spans;
@@ -211,18 +213,18 @@ final class ApplyTransaction {
     }
 
     /**
-     * A replay page: the same protocol with the per-stream state in memory. The category's checkpoint row
-     * is locked and must still be {@code from}, still replaying: replicas replaying one view take turns, page
-     * by page, and never apply a page twice. The page's events count towards the replay's progress; what the
-     * memory must remember past the page commits with the checkpoint.
+     * A replay page: the same protocol with the per-stream state in memory. The replay's checkpoint row (the
+     * category's, or its partition's) is locked and must still be {@code from}, still replaying: replicas replaying
+     * one view take turns, page by page, and never apply a page twice. The page's events count towards the replay's
+     * progress; what the memory must remember past the page commits with the checkpoint.
      */
-    Uni<Replayed> replay(String category, Checkpoint from, List<StoredEvent> page, Decoded decoded, ReplayMemory memory) {
+    Uni<Replayed> replay(ReplayCursor cursor, Checkpoint from, List<StoredEvent> page, Decoded decoded, ReplayMemory memory) {
         Checkpoint end = page.getLast().position();
         String overtaken = memory.overtakenAfter(page);
-        return store.inTransaction(tx -> lockAt(tx, category, from, true).chain(() -> {
+        return store.inTransaction(tx -> lockReplay(tx, cursor, from).chain(() -> {
             PagePlan plan = PagePlan.of(page, memory);
             return execute(tx, plan, memory, page.size() == 1, decoded)
-                    .call(() -> checkpoints.saveReplay(tx, subscription.name(), category, end, page.size(), overtaken))
+                    .call(() -> saveReplay(tx, cursor, end, page.size(), overtaken))
                     .map(applied -> new Replayed(applied, plan.lastVersions()));
         }));
     }
@@ -238,11 +240,29 @@ final class ApplyTransaction {
      * replay's memory holds) and moves the checkpoint from {@code from} to {@code to}, in one transaction with the
      * checkpoint locked, so that it only happens if no replica moved the replay meanwhile.
      */
-    Uni<Optional<DeadLetters.Recorded>> parkInReplay(String category, Checkpoint from, Checkpoint to, RecordedEvent event, int applied,
+    Uni<Optional<DeadLetters.Recorded>> parkInReplay(ReplayCursor cursor, Checkpoint from, Checkpoint to, RecordedEvent event, int applied,
             String reason, int attempts, String body) {
-        return store.inTransaction(tx -> lockAt(tx, category, from, true)
+        return store.inTransaction(tx -> lockReplay(tx, cursor, from)
                 .chain(() -> deadLetters.park(tx, subscription.name(), subscription.lineage(), event, applied, reason, attempts, body))
-                .call(() -> checkpoints.save(tx, subscription.name(), category, to, 1)));
+                .call(() -> saveReplay(tx, cursor, to, 1, null)));
+    }
+
+    private Uni<Void> lockReplay(StoreTransaction tx, ReplayCursor cursor, Checkpoint from) {
+        if (!cursor.partitioned()) {
+            return lockAt(tx, cursor.category(), from, true);
+        }
+        return partitions.lock(tx, subscription.name(), cursor.category(), cursor.partition()).invoke(found -> {
+            if (found.isEmpty() || found.get().level() || !found.get().checkpoint().equals(from)) {
+                throw new PositionMovedException(subscription.name() + " in " + cursor + " is " + found.map(p -> p.level()
+                        ? "level at " + p.checkpoint() : "at " + p.checkpoint()).orElse("no longer partitioned") + ", not at " + from);
+            }
+        }).replaceWithVoid();
+    }
+
+    private Uni<Void> saveReplay(StoreTransaction tx, ReplayCursor cursor, Checkpoint to, int replayed, String overtaken) {
+        return cursor.partitioned()
+                ? partitions.save(tx, subscription.name(), cursor.category(), cursor.partition(), to, replayed, overtaken)
+                : checkpoints.saveReplay(tx, subscription.name(), cursor.category(), to, replayed, overtaken);
     }
 
     private Uni<Void> lockAt(StoreTransaction tx, String category, Checkpoint from, boolean replaying) {

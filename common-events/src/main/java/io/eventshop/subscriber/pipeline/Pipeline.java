@@ -159,11 +159,11 @@ public final class Pipeline {
      *
      * @return false when the replay's checkpoint had moved (another replica's page, or the replay finished)
      */
-    public boolean replay(String category, Checkpoint from, List<StoredEvent> page, Decoded decoded, ReplayMemory memory) {
+    public boolean replay(ReplayCursor cursor, Checkpoint from, List<StoredEvent> page, Decoded decoded, ReplayMemory memory) {
         return page(from, page, new PageWork() {
             @Override
             public void apply(Checkpoint at, List<StoredEvent> events) {
-                ApplyTransaction.Replayed replayed = await(transaction.replay(category, at, events, decoded, memory));
+                ApplyTransaction.Replayed replayed = await(transaction.replay(cursor, at, events, decoded, memory));
                 memory.advance(events, replayed.lastVersions());
                 listener.page(true, replayed.applied());
             }
@@ -171,7 +171,7 @@ public final class Pipeline {
             // Parked and passed in one transaction, under the replay's checkpoint lock.
             @Override
             public GaveUp giveUp(RuntimeException failure, int attempts, Checkpoint at, List<StoredEvent> events, Set<UUID> carried) {
-                return Pipeline.this.giveUp(failure, attempts, new InReplay(category, at, events.getLast().position(), memory), carried);
+                return Pipeline.this.giveUp(failure, attempts, new InReplay(cursor, at, events.getLast().position(), memory), carried);
             }
         });
     }
@@ -240,7 +240,7 @@ public final class Pipeline {
     private enum GaveUp { DEAD_LETTERED, CARRIED, APPLIED_MEANWHILE, NO_EVENT, MOVED }
 
     /** Where a replay stood when it gave up on an event: its state is in memory, so the dead letter commits with its checkpoint. */
-    private record InReplay(String category, Checkpoint from, Checkpoint to, ReplayMemory memory) {
+    private record InReplay(ReplayCursor cursor, Checkpoint from, Checkpoint to, ReplayMemory memory) {
     }
 
     // Gives up on the event the failure names: passes over it when an operator skipped it elsewhere in the
@@ -277,7 +277,7 @@ public final class Pipeline {
             // moved it, and a dead letter recorded from this replica's older memory would park the stream behind
             // versions it applied.
             try {
-                recorded = retrying(() -> transaction.parkInReplay(replay.category(), replay.from(), replay.to(), event.event(),
+                recorded = retrying(() -> transaction.parkInReplay(replay.cursor(), replay.from(), replay.to(), event.event(),
                         memory.last(event.streamId().value()), reason, attempts, body));
             } catch (PositionMovedException moved) {
                 return GaveUp.MOVED;

@@ -6,6 +6,7 @@ import io.eventshop.store.StoredEvent;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,8 +20,9 @@ import java.util.UUID;
  * stream before it (the highest lower version that came earlier in store order) and where the versions it
  * skipped lie, so it can repair them now and pass over them when it reads them later.
  *
- * <p>Two index probes per event of the page (the previous version, by stream and version), and two small
- * ranges per overtaker: no per-stream state is kept anywhere. The store below the horizon never changes,
+ * <p>An index probe per event of the page that is not its stream's first version and whose previous version
+ * is not earlier in the page (the previous version, by stream and version), and two small ranges per
+ * overtaker: no per-stream state is kept anywhere. The store below the horizon never changes,
  * so this runs ahead of the page's transaction, with the read.
  */
 final class Overtakers {
@@ -54,15 +56,16 @@ final class Overtakers {
 
     /** The page's overtakers by event id; empty for almost every page. */
     Uni<Map<UUID, Overtaker>> in(List<StoredEvent> page) {
-        if (page.isEmpty()) {
+        List<StoredEvent> probed = candidates(page);
+        if (probed.isEmpty()) {
             return Uni.createFrom().item(Map.of());
         }
-        String[] streams = new String[page.size()];
-        Integer[] versions = new Integer[page.size()];
-        Long[] transactions = new Long[page.size()];
-        Long[] positions = new Long[page.size()];
-        for (int i = 0; i < page.size(); i++) {
-            StoredEvent event = page.get(i);
+        String[] streams = new String[probed.size()];
+        Integer[] versions = new Integer[probed.size()];
+        Long[] transactions = new Long[probed.size()];
+        Long[] positions = new Long[probed.size()];
+        for (int i = 0; i < probed.size(); i++) {
+            StoredEvent event = probed.get(i);
             streams[i] = event.streamId().value();
             versions[i] = event.streamVersion();
             transactions[i] = event.position().transactionId();
@@ -72,10 +75,28 @@ final class Overtakers {
                 .execute(Tuple.of(streams, versions, transactions, positions)).map(rows -> {
                     Map<UUID, Overtaker> found = new HashMap<>();
                     for (Row row : rows) {
-                        StoredEvent event = page.get(row.getInteger(0) - 1);
+                        StoredEvent event = probed.get(row.getInteger(0) - 1);
                         found.put(event.eventId(), new Overtaker(row.getInteger(1), new Checkpoint(row.getLong(2), row.getLong(3))));
                     }
                     return found;
                 }));
+    }
+
+    /**
+     * The events of the page that may be overtakers: not a stream's first version (it has no predecessor), and not one
+     * whose predecessor came earlier in the page (so earlier in store order). Most of a page, in a shop whose orders
+     * move on within seconds, needs no probe.
+     */
+    static List<StoredEvent> candidates(List<StoredEvent> page) {
+        Map<String, Integer> seen = new HashMap<>();
+        List<StoredEvent> probed = new ArrayList<>();
+        for (StoredEvent event : page) {
+            String stream = event.streamId().value();
+            Integer before = seen.put(stream, event.streamVersion());
+            if (event.streamVersion() > 1 && (before == null || before != event.streamVersion() - 1)) {
+                probed.add(event);
+            }
+        }
+        return probed;
     }
 }

@@ -7,6 +7,7 @@ import io.eventshop.store.StoredEvent;
 import io.eventshop.subscriber.Subscription;
 import io.eventshop.subscriber.pipeline.Decoded;
 import io.eventshop.subscriber.pipeline.Pipeline;
+import io.eventshop.subscriber.pipeline.ReplayCursor;
 import io.eventshop.subscriber.state.Checkpoints;
 import io.eventshop.subscriber.state.Position;
 import io.eventshop.subscriber.state.StreamStates;
@@ -15,6 +16,7 @@ import io.smallrye.mutiny.Uni;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -22,6 +24,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 import org.jboss.logging.Logger;
 
 /**
@@ -32,13 +35,14 @@ import org.jboss.logging.Logger;
  * horizon for long), and the category goes live; the catch-up right after applies what was published in
  * the meantime. Replicas take turns page by page through the checkpoint row's lock; a restart resumes
  * exactly where the last page committed, or resumes the finish where its last batch committed. Reads,
- * decoding and the search for overtakers ({@link Overtakers}) run one page ahead on another thread.
+ * decoding and the search for overtakers ({@link Overtakers}) run one page ahead on another thread. A long
+ * replay first runs in partitions ({@link Partitions}) up to the head as it found it, then on in store order.
  */
 public final class Replay {
 
     private static final Logger LOG = Logger.getLogger(Replay.class);
     private static final Executor DECODER = Executors.newVirtualThreadPerTaskExecutor();
-    private static final Duration REPORT_EVERY = Duration.ofSeconds(10);
+    static final Duration REPORT_EVERY = Duration.ofSeconds(10);
     /** Stream rows per transaction at a replay's end, in pages: a row costs less than applying an event. */
     static final int ROWS_PER_PAGE = 10;
 
@@ -50,9 +54,11 @@ public final class Replay {
     private final int pageSize;
     private final Worker worker;
     private final Overtakers overtakers;
+    private final Partitions partitions;
 
+    /** @param partitions workers a replay of more than {@value Partitions#PAGES_WORTH_IT} pages splits its streams between */
     public Replay(Subscription subscription, EventStore store, StreamStates streams, Checkpoints checkpoints, Pipeline pipeline,
-            int pageSize, Worker worker) {
+            int pageSize, int partitions, Worker worker) {
         this.subscription = subscription;
         this.store = store;
         this.streams = streams;
@@ -61,6 +67,7 @@ public final class Replay {
         this.pageSize = pageSize;
         this.worker = worker;
         this.overtakers = new Overtakers(store);
+        this.partitions = new Partitions(this, subscription.name(), store, checkpoints, pipeline, pageSize, partitions, worker);
     }
 
     /**
@@ -72,18 +79,23 @@ public final class Replay {
     public boolean run(Position position) {
         String category = position.category();
         Checkpoint checkpoint = position.checkpoint();
-        Checkpoints.ReplayNotes notes = notes(category);
         if (position.finishing()) {
             LOG.infof("subscriber %s resumes the end of its replay of %s at %s", subscription.name(), category, checkpoint);
-            return finish(category, checkpoint, notes.finishedAfter());
+            return finish(category, checkpoint, notes(category).finishedAfter());
         }
-        ReplayState state = new ReplayState(parked(category), notes.overtaken(), checkpoint);
+        Optional<Checkpoint> level = partitions.run(category, checkpoint);
+        if (level == null) {
+            return false; // moved on elsewhere, or stopped: the next pass starts from the stored state
+        }
+        checkpoint = level.orElse(checkpoint);
+        ReplayState state = new ReplayState(parked(category), notes(category).overtaken(), checkpoint);
         long applied = 0;
         long waitingForReads = 0;
         long started = System.nanoTime();
         long lastReport = started;
         LOG.infof("subscriber %s replays %s from %s", subscription.name(), category, checkpoint);
-        CompletableFuture<Page> next = readAhead(category, checkpoint);
+        Function<Checkpoint, Uni<List<StoredEvent>>> read = after -> store.readCategory(category, after, pageSize);
+        CompletableFuture<Page> next = readAhead(read, checkpoint);
         while (worker.running()) {
             long waitStart = System.nanoTime();
             Page page = next.orTimeout(1, TimeUnit.MINUTES).join();
@@ -93,9 +105,9 @@ public final class Replay {
                         category, applied, (System.nanoTime() - started) / 1e9, checkpoint);
                 return finish(category, checkpoint, null);
             }
-            next = readAhead(category, page.events().getLast().position());
+            next = readAhead(read, page.events().getLast().position());
             state.begin(page.events(), page.overtakers());
-            if (!pipeline.replay(category, checkpoint, page.events(), page.decoded(), state)) {
+            if (!pipeline.replay(ReplayCursor.of(category), checkpoint, page.events(), page.decoded(), state)) {
                 LOG.debugf("subscriber %s: the replay of %s moved on elsewhere; reloading", subscription.name(), category);
                 return false; // the next pass starts from the stored state
             }
@@ -112,15 +124,15 @@ public final class Replay {
         return false;
     }
 
-    private record Page(List<StoredEvent> events, Decoded decoded, Map<UUID, Overtakers.Overtaker> overtakers) {
+    record Page(List<StoredEvent> events, Decoded decoded, Map<UUID, Overtakers.Overtaker> overtakers) {
     }
 
     // Read, decoded and checked for overtakers on another thread while the previous page is applied: with the
     // store's read, decoding is most of a replay's time outside Postgres.
-    private CompletableFuture<Page> readAhead(String category, Checkpoint after) {
-        return store.readCategory(category, after, pageSize)
+    CompletableFuture<Page> readAhead(Function<Checkpoint, Uni<List<StoredEvent>>> read, Checkpoint after) {
+        return read.apply(after)
                 .chain(events -> overtakers.in(events).map(found -> Map.entry(events, found))).subscribeAsCompletionStage()
-                .thenApplyAsync(read -> new Page(read.getKey(), Decoded.of(read.getKey(), subscription), read.getValue()), DECODER);
+                .thenApplyAsync(page -> new Page(page.getKey(), Decoded.of(page.getKey(), subscription), page.getValue()), DECODER);
     }
 
     private Checkpoints.ReplayNotes notes(String category) {
@@ -128,7 +140,7 @@ public final class Replay {
     }
 
     // The category's parked streams (their rows say so) and the version each has applied: a handful.
-    private Map<String, Integer> parked(String category) {
+    Map<String, Integer> parked(String category) {
         return store.inTransaction(tx -> streams.parkedIn(tx, subscription.name(), category)).await().atMost(Duration.ofMinutes(1));
     }
 

@@ -37,10 +37,7 @@ final class ReplayState implements ReplayMemory {
     /** @param overtaken the exceptions as committed with the checkpoint ({@link #overtaken}) */
     ReplayState(Map<String, Integer> parked, String overtaken, Checkpoint checkpoint) {
         this.parked = new HashMap<>(parked);
-        for (Object entry : new JsonArray(overtaken)) {
-            JsonObject stream = (JsonObject) entry;
-            early.put(stream.getString("stream"), new Early(stream.getInteger("through"), Checkpoint.parse(stream.getString("until"))));
-        }
+        early.putAll(read(overtaken));
         forgetPassed(checkpoint);
     }
 
@@ -109,13 +106,39 @@ final class ReplayState implements ReplayMemory {
             Overtaker overtaker = overtakers.get(event.eventId());
             String stream = event.streamId().value();
             if (overtaker != null && !parked.containsKey(stream)) {
-                after.merge(stream, new Early(event.streamVersion(), overtaker.missingUntil()), (was, now) -> new Early(
-                        Math.max(was.through(), now.through()), was.until().isAfter(now.until()) ? was.until() : now.until()));
+                after.merge(stream, new Early(event.streamVersion(), overtaker.missingUntil()), ReplayState::wider);
             }
         }
         Checkpoint end = events.getLast().position();
         after.values().removeIf(applied -> !applied.until().isAfter(end));
         return after;
+    }
+
+    /**
+     * The exceptions of a partitioned replay's partitions ({@link #overtakenAfter}'s stored form), once all of them
+     * have read up to {@code until}: together, those not yet passed there. Each partition began with the category's
+     * list, so a stream may come from several, with the same entry or one a partition widened.
+     */
+    static String merged(List<String> overtaken, Checkpoint until) {
+        Map<String, Early> all = new HashMap<>();
+        for (String stored : overtaken) {
+            read(stored).forEach((stream, applied) -> all.merge(stream, applied, ReplayState::wider));
+        }
+        all.values().removeIf(applied -> !applied.until().isAfter(until));
+        return json(all);
+    }
+
+    private static Map<String, Early> read(String stored) {
+        Map<String, Early> streams = new HashMap<>();
+        for (Object entry : new JsonArray(stored)) {
+            JsonObject stream = (JsonObject) entry;
+            streams.put(stream.getString("stream"), new Early(stream.getInteger("through"), Checkpoint.parse(stream.getString("until"))));
+        }
+        return streams;
+    }
+
+    private static Early wider(Early was, Early now) {
+        return new Early(Math.max(was.through(), now.through()), was.until().isAfter(now.until()) ? was.until() : now.until());
     }
 
     private void forgetPassed(Checkpoint checkpoint) {

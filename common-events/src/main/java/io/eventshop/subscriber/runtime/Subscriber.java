@@ -128,7 +128,7 @@ public final class Subscriber implements AutoCloseable {
                 metrics);
         this.catchUp = new CatchUp(subscription, store, checkpoints, pipeline, options.pageSize(), worker,
                 options.catchUpInterval());
-        this.replay = new Replay(subscription, store, streams, checkpoints, pipeline, options.pageSize(), worker);
+        this.replay = new Replay(subscription, store, streams, checkpoints, pipeline, options.pageSize(), options.replayPartitions(), worker);
         this.rowsTasks = new StreamRowsTasks(subscription.name(), store, streams, checkpoints, options.pageSize());
     }
 

@@ -61,6 +61,15 @@ public interface SubscriberConfig {
     int pageSize();
 
     /**
+     * Workers a replay of more than ten pages splits each category's streams between (1 to 8): each reads its streams'
+     * events up to the store's head as the replay found it and applies them, a page per transaction, beside the others;
+     * a stream's versions stay in order. The replay then goes on in store order from there (common-events DECISIONS 64).
+     * 1: one worker in store order. Each worker holds two of the pool's connections while it runs.
+     */
+    @WithDefault("2")
+    int replayPartitions();
+
+    /**
      * How often the catch-up reader looks for what the broker never delivered; also how long it leaves an event
      * committed while the consumer is open to its doorbell (common-events DECISIONS 63).
      */
@@ -107,6 +116,6 @@ public interface SubscriberConfig {
 
     default SubscriberOptions options() {
         return new SubscriberOptions(queueType(), prefetch(), pageSize(), catchUpInterval(), maxAttempts(), maxContentionAttempts(),
-                handlerTimeout(), backoff(), maxBackoff(), retryInterval(), queueMaxLength(), liveBatchSize(), liveBatchWait());
+                handlerTimeout(), backoff(), maxBackoff(), retryInterval(), queueMaxLength(), liveBatchSize(), liveBatchWait(), replayPartitions());
     }
 }

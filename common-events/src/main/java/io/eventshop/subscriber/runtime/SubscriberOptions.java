@@ -21,10 +21,11 @@ import java.util.random.RandomGenerator;
  * @param liveBatchSize         the most live deliveries of one queue applied in one transaction
  * @param liveBatchWait         the longest a live delivery waits for others to join its batch while another batch of its
  *                              queue applies (an idle queue applies a delivery at once)
+ * @param replayPartitions      workers a long replay splits a category's streams between (1: one, in store order)
  */
 public record SubscriberOptions(String queueType, int prefetch, int pageSize, Duration catchUpInterval, int maxAttempts,
         int maxContentionAttempts, Duration handlerTimeout, Duration backoff, Duration maxBackoff, Duration retryInterval,
-        int queueMaxLength, int liveBatchSize, Duration liveBatchWait) {
+        int queueMaxLength, int liveBatchSize, Duration liveBatchWait, int replayPartitions) {
 
     /** The default bound of {@link #queueMaxLength}, as {@code eventshop.subscriber.queue-max-length} has it. */
     public static final int QUEUE_MAX_LENGTH = 50_000;
@@ -32,6 +33,17 @@ public record SubscriberOptions(String queueType, int prefetch, int pageSize, Du
     public static final int LIVE_BATCH_SIZE = 64;
     /** The default of {@link #liveBatchWait}, in milliseconds, as {@code eventshop.subscriber.live-batch-wait} has it. */
     public static final int LIVE_BATCH_WAIT_MILLIS = 5;
+    /** The default of {@link #replayPartitions}, as {@code eventshop.subscriber.replay-partitions} has it. */
+    public static final int REPLAY_PARTITIONS = 2;
+    /** The most partitions a replay may use: each holds two of the pool's connections while it runs. */
+    public static final int MAX_REPLAY_PARTITIONS = 8;
+
+    public SubscriberOptions(String queueType, int prefetch, int pageSize, Duration catchUpInterval, int maxAttempts,
+            int maxContentionAttempts, Duration handlerTimeout, Duration backoff, Duration maxBackoff, Duration retryInterval,
+            int queueMaxLength, int liveBatchSize, Duration liveBatchWait) {
+        this(queueType, prefetch, pageSize, catchUpInterval, maxAttempts, maxContentionAttempts, handlerTimeout, backoff, maxBackoff,
+                retryInterval, queueMaxLength, liveBatchSize, liveBatchWait, REPLAY_PARTITIONS);
+    }
 
     public SubscriberOptions(String queueType, int prefetch, int pageSize, Duration catchUpInterval, int maxAttempts,
             int maxContentionAttempts, Duration handlerTimeout, Duration backoff, Duration maxBackoff, Duration retryInterval,
@@ -53,9 +65,19 @@ public record SubscriberOptions(String queueType, int prefetch, int pageSize, Du
         if (prefetch < 1 || pageSize < 1 || maxAttempts < 1 || maxContentionAttempts < 1 || queueMaxLength < 1 || liveBatchSize < 1) {
             throw new IllegalArgumentException("subscriber prefetch, page size, attempts, queue length and live batch size must be positive");
         }
+        if (replayPartitions < 1 || replayPartitions > MAX_REPLAY_PARTITIONS) {
+            throw new IllegalArgumentException("eventshop.subscriber.replay-partitions is 1 to " + MAX_REPLAY_PARTITIONS + ", was "
+                    + replayPartitions);
+        }
         if (liveBatchWait.isNegative()) {
             throw new IllegalArgumentException("eventshop.subscriber.live-batch-wait must not be negative, was " + liveBatchWait);
         }
+    }
+
+    /** These options with a replay split between {@code partitions} workers. */
+    public SubscriberOptions withReplayPartitions(int partitions) {
+        return new SubscriberOptions(queueType, prefetch, pageSize, catchUpInterval, maxAttempts, maxContentionAttempts, handlerTimeout,
+                backoff, maxBackoff, retryInterval, queueMaxLength, liveBatchSize, liveBatchWait, partitions);
     }
 
     RetryPolicy retryPolicy() {

@@ -25,7 +25,10 @@ import java.util.Optional;
  */
 public final class Checkpoints {
 
-    private static final String COLUMNS = "category, transaction_id::text::bigint, global_position, replaying, finishing, replayed,"
+    // A partitioned replay counts its pages in its partitions' rows until they are merged into this one.
+    private static final String COLUMNS = "category, transaction_id::text::bigint, global_position, replaying, finishing,"
+            + " replayed + coalesce((select sum(p.replayed) from event_store.subscriber_replay_partitions p"
+            + " where p.subscriber = subscriber_checkpoints.subscriber and p.category = subscriber_checkpoints.category), 0)::bigint,"
             + " rows_task, rows_cursor, rows_done";
     private static final String FIND = "select " + COLUMNS + " from event_store.subscriber_checkpoints where subscriber = $1 and category = $2";
     private static final String LOCK = FIND + " for update";
@@ -206,7 +209,7 @@ public final class Checkpoints {
      * A replay page's end: as {@link #save}, with what the replay must remember past it ({@code overtaken}, stored
      * form; null keeps what is stored). Call it with the row locked.
      */
-    public Uni<Void> saveReplay(StoreTransaction tx, String subscriber, String category, Checkpoint to, int replayed, String overtaken) {
+    public Uni<Void> saveReplay(StoreTransaction tx, String subscriber, String category, Checkpoint to, long replayed, String overtaken) {
         return tx.connection().preparedQuery(SAVE_REPLAY)
                 .execute(Tuple.tuple(Arrays.asList(subscriber, category, to.transactionId(), to.globalPosition(), replayed,
                         overtaken)))

@@ -1,0 +1,169 @@
+package io.eventshop.subscriber;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.eventshop.events.StreamId;
+import io.eventshop.store.Checkpoint;
+import io.eventshop.store.ExpectedVersion;
+import io.eventshop.store.StoreTransaction;
+import io.eventshop.store.StoredEvent;
+import io.eventshop.subscriber.runtime.Subscriber;
+import io.eventshop.subscriber.runtime.SubscriberOptions;
+import io.eventshop.testing.StoreFixture;
+import io.eventshop.events.order.OrderConfirmed;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Tuple;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A long replay runs in partitions up to the head as it found it (common-events DECISIONS 64): every version of
+ * every stream is applied once and in its stream's order, with what was appended after the partitions' bound
+ * (new streams, and later versions of streams the partitions replayed) applied by the replay's part in store order,
+ * and a replay stopped in its partitions resumes each where its last page committed.
+ */
+class ReplayPartitionsTest {
+
+    /** 5 events per page, 3 partitions: a replay of 50 events or more is partitioned. */
+    private static final SubscriberOptions PARTITIONED = new SubscriberOptions("classic", 32, 5, Duration.ofMillis(500), 3, 50,
+            Duration.ofSeconds(20), Duration.ofMillis(20), Duration.ofMillis(200), Duration.ofMillis(300)).withReplayPartitions(3);
+
+    static StoreFixture fx;
+    SubscriberFixture sf;
+    private String trigger;
+
+    @BeforeAll
+    static void open() {
+        fx = StoreFixture.open(16);
+        sql("create schema if not exists subscriber_test");
+        sql("create sequence if not exists subscriber_test.partition_refusals");
+        sql("create or replace function subscriber_test.refuse_partition_beyond() returns trigger language plpgsql as $$ begin"
+                + " perform nextval('subscriber_test.partition_refusals');"
+                + " raise exception 'test: partition % of % stops here', new.partition, new.subscriber; end $$");
+    }
+
+    @AfterAll
+    static void close() {
+        fx.close();
+    }
+
+    @BeforeEach
+    void fixture() throws Exception {
+        sf = new SubscriberFixture(fx);
+        trigger = "stop_" + sf.category.replace('-', '_');
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        sql("drop trigger if exists " + trigger + " on event_store.subscriber_replay_partitions");
+        sf.close();
+    }
+
+    @Test
+    void a_partitioned_replay_applies_every_version_once_in_order_and_what_came_after_its_bound_once_more() {
+        List<StreamId> streams = new ArrayList<>();
+        List<StoredEvent> history = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            streams.add(sf.newStream());
+        }
+        // Versions interleaved across streams in store order: every partition reads across the whole range.
+        for (int version = 1; version <= 3; version++) {
+            for (StreamId stream : streams) {
+                history.addAll(sf.append(stream, SubscriberFixture.confirmations(1)));
+            }
+        }
+        history.addAll(overtaker());
+        awaitReadable(history.size());
+
+        // The first page applied waits until the test has appended after the partitions' bound.
+        CompletableFuture<Void> appended = new CompletableFuture<>();
+        Subscriber subscriber = sf.start(gatedView(appended), PARTITIONED);
+        await().atMost(Duration.ofSeconds(20)).until(() -> partitions() == 3);
+        for (StreamId stream : streams.subList(0, 10)) {
+            history.addAll(sf.append(stream, SubscriberFixture.confirmations(1))); // version 4, after the bound
+        }
+        history.addAll(sf.appendStreams(5, 2));
+        appended.complete(null);
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> subscriber.status().await().indefinitely().state() == Subscriber.State.LIVE);
+        assertThat(sf.applied()).as("every version once, in its stream's order").isEqualTo(SubscriberFixture.expected(history));
+        assertThat(sf.deadLetters()).isEmpty();
+        assertThat(partitions()).as("the partitions end when merged").isZero();
+    }
+
+    @Test
+    void a_replay_stopped_in_its_partitions_resumes_each_where_its_last_page_committed() {
+        List<StoredEvent> history = new ArrayList<>(sf.appendStreams(40, 2));
+        history.addAll(overtaker());
+        awaitReadable(history.size());
+
+        // Each partition stops after its second page: later pages of a partition are refused.
+        sql("create trigger " + trigger + " before update on event_store.subscriber_replay_partitions for each row"
+                + " when (new.subscriber = '" + sf.subscriber + "' and new.replayed > 10) execute function subscriber_test.refuse_partition_beyond()");
+        long refused = refusals();
+        Subscriber first = sf.start(sf.recordingView(), PARTITIONED);
+        await().atMost(Duration.ofSeconds(20)).until(() -> refusals() >= refused + 3);
+        first.close();
+        int appliedBefore = sf.appliedCount();
+        assertThat(appliedBefore).as("some pages of the partitions, not all of the replay").isBetween(10, 30);
+        sql("drop trigger " + trigger + " on event_store.subscriber_replay_partitions");
+
+        Subscriber second = sf.start(sf.recordingView(), PARTITIONED);
+        await().atMost(Duration.ofSeconds(30)).until(() -> second.status().await().indefinitely().state() == Subscriber.State.LIVE);
+        assertThat(sf.applied()).as("every version once, in its stream's order").isEqualTo(SubscriberFixture.expected(history));
+        assertThat(sf.deadLetters()).isEmpty();
+        assertThat(second.status().await().indefinitely().categories().getFirst().replayed()).as("each event counted once")
+                .isEqualTo(history.size());
+    }
+
+    // Version 3 of a new stream takes its transaction id before versions 1 and 2 are appended: it comes first in store
+    // order, and the partition holding the stream repairs 1 and 2 before it.
+    private List<StoredEvent> overtaker() {
+        StreamId inverted = sf.newStream();
+        var go = new CompletableFuture<Void>();
+        var xidTaken = new CompletableFuture<Void>();
+        var late = fx.store.inTransaction(tx -> tx.connection().query("select pg_current_xact_id()").execute()
+                        .invoke(() -> xidTaken.complete(null))
+                        .chain(() -> Uni.createFrom().completionStage(go))
+                        .chain(() -> fx.store.append(tx, inverted, ExpectedVersion.exactly(2), SubscriberFixture.confirmations(1))))
+                .subscribeAsCompletionStage();
+        xidTaken.join();
+        List<StoredEvent> events = new ArrayList<>(sf.append(inverted, SubscriberFixture.confirmations(2)));
+        go.complete(null);
+        events.addAll(late.join());
+        return events;
+    }
+
+    private Subscription gatedView(CompletableFuture<Void> gate) {
+        return Subscription.view(sf.subscriber, sf.category).on(OrderConfirmed.class, (StoreTransaction tx, Envelope<OrderConfirmed> event) ->
+                Uni.createFrom().completionStage(gate).chain(() -> sf.record(tx, event))).build();
+    }
+
+    // Readers stop at the horizon, which any transaction of the server (another database's too) holds back.
+    private void awaitReadable(int events) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> fx.store.readCategory(sf.category, Checkpoint.START, 1000).await().indefinitely()
+                .size() == events);
+    }
+
+    private long partitions() {
+        return fx.pool.preparedQuery("select count(*) from event_store.subscriber_replay_partitions where subscriber = $1")
+                .execute(Tuple.of(sf.subscriber)).await().indefinitely().iterator().next().getLong(0);
+    }
+
+    private static long refusals() {
+        return fx.pool.query("select case when is_called then last_value else 0 end from subscriber_test.partition_refusals").execute()
+                .await().indefinitely().iterator().next().getLong(0);
+    }
+
+    private static void sql(String statement) {
+        fx.pool.query(statement).execute().await().indefinitely();
+    }
+}
