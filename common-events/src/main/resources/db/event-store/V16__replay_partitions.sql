@@ -4,16 +4,19 @@
 -- lies in one partition only, so its versions are applied in order; streams of different partitions are
 -- applied in no particular order between each other, as the live path already applies them.
 --
--- A row per partition while that phase runs; the category's checkpoint row stays where the phase began. Each
--- page locks its partition's row (and shares the category's, so a retirement or a merge waits for it) and
--- moves the partition's checkpoint. `level`: the partition read nothing more up to `until`. When every
--- partition is level, one transaction moves the category's checkpoint to `until`, adds up the counts and the
--- overtaken streams, and deletes the rows; the replay goes on from there in store order.
+-- A row per partition while that phase runs; the category's checkpoint row stays where the phase began
+-- (`start`), and no page in store order is applied while partition rows exist. Each page shares the category's
+-- row (so a retirement or a merge waits for it), then locks its partition's row and moves the partition's
+-- checkpoint. `level`: the partition read nothing more up to `until`. When every partition is level, one
+-- transaction moves the category's checkpoint to `until`, adds up the counts and the overtaken streams, and
+-- deletes the rows; the replay goes on from there in store order.
 create table event_store.subscriber_replay_partitions (
     subscriber       text    not null,
     category         text    not null,
     partition        int     not null,
     partitions       int     not null check (partitions > 1),
+    start_tx         xid8    not null,
+    start_position   bigint  not null,
     transaction_id   xid8    not null,
     global_position  bigint  not null,
     until_tx         xid8    not null,

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.eventshop.events.StreamId;
+import io.eventshop.events.order.OrderConfirmed;
 import io.eventshop.store.Checkpoint;
 import io.eventshop.store.ExpectedVersion;
 import io.eventshop.store.StoreTransaction;
@@ -11,13 +12,14 @@ import io.eventshop.store.StoredEvent;
 import io.eventshop.subscriber.runtime.Subscriber;
 import io.eventshop.subscriber.runtime.SubscriberOptions;
 import io.eventshop.testing.StoreFixture;
-import io.eventshop.events.order.OrderConfirmed;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Tuple;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,8 +29,9 @@ import org.junit.jupiter.api.Test;
 /**
  * A long replay runs in partitions up to the head as it found it (common-events DECISIONS 64): every version of
  * every stream is applied once and in its stream's order, with what was appended after the partitions' bound
- * (new streams, and later versions of streams the partitions replayed) applied by the replay's part in store order,
- * and a replay stopped in its partitions resumes each where its last page committed.
+ * (new streams, and later versions of streams the partitions replayed) applied by the replay's part in store order;
+ * a replay stopped in its partitions resumes each where its last page committed; a replica replaying in store order
+ * gives way to partitions another replica begins; an overtaker's versions that lie after the bound are passed over.
  */
 class ReplayPartitionsTest {
 
@@ -93,10 +96,81 @@ class ReplayPartitionsTest {
         history.addAll(sf.appendStreams(5, 2));
         appended.complete(null);
 
-        await().atMost(Duration.ofSeconds(30)).until(() -> subscriber.status().await().indefinitely().state() == Subscriber.State.LIVE);
+        // The events after the bound are readable once the server's horizon passes them: wait for them, not for LIVE.
+        await().atMost(Duration.ofSeconds(30)).until(() -> sf.applied().equals(SubscriberFixture.expected(history)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> subscriber.status().await().indefinitely().state() == Subscriber.State.LIVE);
         assertThat(sf.applied()).as("every version once, in its stream's order").isEqualTo(SubscriberFixture.expected(history));
         assertThat(sf.deadLetters()).isEmpty();
         assertThat(partitions()).as("the partitions end when merged").isZero();
+    }
+
+    @Test
+    void a_replica_replaying_in_store_order_gives_way_to_partitions_another_begins_and_no_event_is_applied_twice() {
+        List<StoredEvent> history = new ArrayList<>(sf.appendStreams(60, 2));
+        awaitReadable(history.size());
+        // A replica configured with one partition replays in store order. Its first page waits, holding the category's
+        // row, then fails once: its retry comes after a back-off, and meanwhile the other replica, which waited for that
+        // row, begins a partitioned phase from the same checkpoint.
+        var entered = new CompletableFuture<Void>();
+        var gate = new CompletableFuture<Void>();
+        var failedOnce = new AtomicBoolean();
+        Subscription firstTryFails = Subscription.view(sf.subscriber, sf.category).on(OrderConfirmed.class,
+                (StoreTransaction tx, Envelope<OrderConfirmed> event) -> failedOnce.get() ? sf.record(tx, event)
+                        : Uni.createFrom().voidItem().invoke(() -> entered.complete(null)).chain(() -> Uni.createFrom().completionStage(gate))
+                                .invoke(() -> failedOnce.set(true)).chain(() -> Uni.createFrom().failure(new IllegalStateException("test: the first try fails"))))
+                .build();
+        Subscriber inStoreOrder = sf.start(firstTryFails, PARTITIONED.withReplayPartitions(1));
+        entered.orTimeout(10, TimeUnit.SECONDS).join();
+        Subscriber partitioned = sf.start(slowView(), PARTITIONED);
+        await().atMost(Duration.ofSeconds(10)).until(this::waitingForTheCategoryRow);
+        gate.complete(null);
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> partitions() == 3);
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> sf.appliedCount() >= history.size());
+        for (Subscriber replica : List.of(inStoreOrder, partitioned)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> replica.status().await().indefinitely().state() == Subscriber.State.LIVE);
+        }
+        assertThat(sf.deadLetters()).as("no event applied twice (the duplicate would be dead-lettered)").isEmpty();
+        assertThat(sf.applied()).as("every version once, in its stream's order").isEqualTo(SubscriberFixture.expected(history));
+    }
+
+    @Test
+    void an_overtaker_before_the_bound_whose_missing_versions_lie_after_it_is_applied_once() {
+        List<StoredEvent> history = new ArrayList<>(sf.appendStreams(40, 2));
+        // Version 3 takes its transaction id first; a holder takes the next and keeps it open, so the store's horizon
+        // stays below versions 1 and 2, which commit with later ids before version 3 does. The partitions' bound is then
+        // at or after version 3 and before versions 1 and 2: the partition holding the stream repairs them early, and the
+        // replay after the bound must pass over them (what the partition remembered, merged into the category's row).
+        StreamId inverted = sf.newStream();
+        var go = new CompletableFuture<Void>();
+        var xidTaken = new CompletableFuture<Void>();
+        var late = fx.store.inTransaction(tx -> tx.connection().query("select pg_current_xact_id()").execute()
+                        .invoke(() -> xidTaken.complete(null))
+                        .chain(() -> Uni.createFrom().completionStage(go))
+                        .chain(() -> fx.store.append(tx, inverted, ExpectedVersion.exactly(2), SubscriberFixture.confirmations(1))))
+                .subscribeAsCompletionStage();
+        xidTaken.join();
+        var release = new CompletableFuture<Void>();
+        var held = new CompletableFuture<Void>();
+        var holder = fx.store.inTransaction(tx -> tx.connection().query("select pg_current_xact_id()").execute()
+                .invoke(() -> held.complete(null)).chain(() -> Uni.createFrom().completionStage(release))).subscribeAsCompletionStage();
+        held.join();
+        history.addAll(sf.append(inverted, SubscriberFixture.confirmations(2)));
+        go.complete(null);
+        history.addAll(late.join());
+        awaitReadable(history.size() - 2); // not versions 1 and 2 yet
+
+        Subscriber subscriber = sf.start(slowView(), PARTITIONED);
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> partitions() == 3);
+        // Versions 1 and 2 become readable while the partitions run: the replay in store order after the bound reads them.
+        release.complete(null);
+        holder.join();
+        await().atMost(Duration.ofSeconds(20)).until(() -> sf.applied().getOrDefault(inverted.value(), List.of()).size() >= 3);
+        assertThat(sf.applied().get(inverted.value())).as("repaired before version 3, in its partition").containsExactly(1, 2, 3);
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> subscriber.status().await().indefinitely().state() == Subscriber.State.LIVE);
+        assertThat(sf.deadLetters()).as("versions 1 and 2, read after the bound, passed over").isEmpty();
+        assertThat(sf.applied()).as("every version once, in its stream's order").isEqualTo(SubscriberFixture.expected(history));
     }
 
     @Test
@@ -142,6 +216,12 @@ class ReplayPartitionsTest {
         return events;
     }
 
+    // Every event takes 30 ms to apply: a replay lasts long enough to be watched.
+    private Subscription slowView() {
+        return Subscription.view(sf.subscriber, sf.category).on(OrderConfirmed.class, (StoreTransaction tx, Envelope<OrderConfirmed> event) ->
+                tx.connection().query("select pg_sleep(0.03)").execute().chain(() -> sf.record(tx, event))).build();
+    }
+
     private Subscription gatedView(CompletableFuture<Void> gate) {
         return Subscription.view(sf.subscriber, sf.category).on(OrderConfirmed.class, (StoreTransaction tx, Envelope<OrderConfirmed> event) ->
                 Uni.createFrom().completionStage(gate).chain(() -> sf.record(tx, event))).build();
@@ -151,6 +231,13 @@ class ReplayPartitionsTest {
     private void awaitReadable(int events) {
         await().atMost(Duration.ofSeconds(30)).until(() -> fx.store.readCategory(sf.category, Checkpoint.START, 1000).await().indefinitely()
                 .size() == events);
+    }
+
+    // A session of this database waits for a row lock of the subscribers' checkpoints.
+    private boolean waitingForTheCategoryRow() {
+        return fx.pool.query("select exists (select 1 from pg_stat_activity where datname = current_database()"
+                + " and wait_event_type = 'Lock' and query like '%subscriber_checkpoints%for update%')").execute().await().indefinitely()
+                .iterator().next().getBoolean(0);
     }
 
     private long partitions() {

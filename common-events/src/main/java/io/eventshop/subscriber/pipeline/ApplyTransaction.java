@@ -251,8 +251,8 @@ final class ApplyTransaction {
         if (!cursor.partitioned()) {
             return lockAt(tx, cursor.category(), from, true);
         }
-        return partitions.lock(tx, subscription.name(), cursor.category(), cursor.partition()).invoke(found -> {
-            if (found.isEmpty() || found.get().level() || !found.get().checkpoint().equals(from)) {
+        return partitions.lock(tx, subscription.name(), cursor.category(), cursor.start(), cursor.partition()).invoke(found -> {
+            if (found.isEmpty() || !found.get().until().equals(cursor.until()) || found.get().level() || !found.get().checkpoint().equals(from)) {
                 throw new PositionMovedException(subscription.name() + " in " + cursor + " is " + found.map(p -> p.level()
                         ? "level at " + p.checkpoint() : "at " + p.checkpoint()).orElse("no longer partitioned") + ", not at " + from);
             }
@@ -274,7 +274,12 @@ final class ApplyTransaction {
                 throw new PositionMovedException(subscription.name() + " in " + category + " is "
                         + found.map(ApplyTransaction::where).orElse("retired") + ", not at " + from + (replaying ? " (replaying)" : ""));
             }
-        }).replaceWithVoid();
+        }).chain(() -> !replaying ? Uni.createFrom().voidItem() : partitions.exist(tx, subscription.name(), category).invoke(partitioned -> {
+            // Another replica began a partitioned phase from here: its workers apply these events (common-events DECISIONS 64).
+            if (partitioned) {
+                throw new PositionMovedException(subscription.name() + " in " + category + " replays in partitions from " + from);
+            }
+        }).replaceWithVoid());
     }
 
     private static String where(Position position) {

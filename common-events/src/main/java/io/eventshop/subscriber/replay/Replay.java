@@ -10,6 +10,7 @@ import io.eventshop.subscriber.pipeline.Pipeline;
 import io.eventshop.subscriber.pipeline.ReplayCursor;
 import io.eventshop.subscriber.state.Checkpoints;
 import io.eventshop.subscriber.state.Position;
+import io.eventshop.subscriber.state.ReplayPartitions;
 import io.eventshop.subscriber.state.StreamStates;
 import io.eventshop.worker.Worker;
 import io.smallrye.mutiny.Uni;
@@ -55,6 +56,7 @@ public final class Replay {
     private final Worker worker;
     private final Overtakers overtakers;
     private final Partitions partitions;
+    private final ReplayPartitions partitionRows = new ReplayPartitions();
 
     /** @param partitions workers a replay of more than {@value Partitions#PAGES_WORTH_IT} pages splits its streams between */
     public Replay(Subscription subscription, EventStore store, StreamStates streams, Checkpoints checkpoints, Pipeline pipeline,
@@ -200,7 +202,9 @@ public final class Replay {
             if (!found.get().checkpoint().equals(at)) {
                 return Uni.createFrom().item(Finish.MOVED);
             }
-            return work.apply(tx, found.get()).replaceWith(Finish.FROZEN);
+            // Another replica began a partitioned phase from here before this one froze it: the phase goes first.
+            return partitionRows.exist(tx, subscription.name(), category).chain(partitioned -> partitioned
+                    ? Uni.createFrom().item(Finish.MOVED) : work.apply(tx, found.get()).replaceWith(Finish.FROZEN));
         })).await().atMost(Duration.ofMinutes(1));
     }
 }

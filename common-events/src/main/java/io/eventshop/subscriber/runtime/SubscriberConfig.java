@@ -61,10 +61,10 @@ public interface SubscriberConfig {
     int pageSize();
 
     /**
-     * Workers a replay of more than ten pages splits each category's streams between (1 to 8): each reads its streams'
+     * Workers a replay of more than ten pages splits each category's streams between (1 to 4): each reads its streams'
      * events up to the store's head as the replay found it and applies them, a page per transaction, beside the others;
      * a stream's versions stay in order. The replay then goes on in store order from there (common-events DECISIONS 64).
-     * 1: one worker in store order. Each worker holds two of the pool's connections while it runs.
+     * 1: one worker in store order. Each worker holds up to two of the pool's connections while it runs.
      */
     @WithDefault("2")
     int replayPartitions();

@@ -35,8 +35,11 @@ public record SubscriberOptions(String queueType, int prefetch, int pageSize, Du
     public static final int LIVE_BATCH_WAIT_MILLIS = 5;
     /** The default of {@link #replayPartitions}, as {@code eventshop.subscriber.replay-partitions} has it. */
     public static final int REPLAY_PARTITIONS = 2;
-    /** The most partitions a replay may use: each holds two of the pool's connections while it runs. */
-    public static final int MAX_REPLAY_PARTITIONS = 8;
+    /**
+     * The most partitions a replay may use: each holds up to two of the pool's connections while it runs (its page's
+     * transaction and the read ahead), and a service fills or rebuilds several views at once.
+     */
+    public static final int MAX_REPLAY_PARTITIONS = 4;
 
     public SubscriberOptions(String queueType, int prefetch, int pageSize, Duration catchUpInterval, int maxAttempts,
             int maxContentionAttempts, Duration handlerTimeout, Duration backoff, Duration maxBackoff, Duration retryInterval,

@@ -15,52 +15,67 @@ import java.util.Optional;
  * The only class that reads or writes {@code event_store.subscriber_replay_partitions}: where each partition
  * of a partitioned replay stands (V16). The category's checkpoint row stays where the partitioned phase
  * began until every partition is level at the phase's bound; then {@link #delete} ends the phase in the
- * transaction that moves the category's checkpoint there ({@link Checkpoints#saveReplay}).
+ * transaction that moves the category's checkpoint there ({@link Checkpoints#saveReplay}). A partition's page
+ * shares the category's row ({@link #lock}); whatever begins, ends or checks the phase holds it for update.
  */
 public final class ReplayPartitions {
 
     /**
      * One partition: its streams are those {@code event_store.stream_partition(stream_id, partitions)} puts in
-     * {@code partition}; it has applied them up to {@code checkpoint}, and reads up to {@code until}; {@code level}
-     * once it read nothing more there. {@code overtaken}: what it must remember past its checkpoint, as a replay's
-     * category row keeps it.
+     * {@code partition}; its phase began at the category's checkpoint {@code start} and reads up to {@code until}; it
+     * has applied its streams up to {@code checkpoint}, and is {@code level} once it read nothing more up to
+     * {@code until}. {@code overtaken}: what it must remember past its checkpoint, as a replay's category row keeps it.
      */
-    public record Partition(int partition, int partitions, Checkpoint checkpoint, Checkpoint until, boolean level, long replayed,
-            String overtaken) {
+    public record Partition(int partition, int partitions, Checkpoint start, Checkpoint checkpoint, Checkpoint until, boolean level,
+            long replayed, String overtaken) {
     }
 
-    private static final String COLUMNS = "p.partition, p.partitions, p.transaction_id::text::bigint, p.global_position,"
-            + " p.until_tx::text::bigint, p.until_position, p.level, p.replayed, p.replay_overtaken::text";
-    private static final String LOCK_ALL = "select " + COLUMNS + " from event_store.subscriber_replay_partitions p"
-            + " where p.subscriber = $1 and p.category = $2 order by p.partition for update";
-    // The partition's row for update, the category's for share: a page never commits beside a merge, a finish or a
-    // retirement, and pages of different partitions do not wait for each other.
-    private static final String LOCK = "select " + COLUMNS + " from event_store.subscriber_replay_partitions p"
-            + " join event_store.subscriber_checkpoints c on c.subscriber = p.subscriber and c.category = p.category"
-            + " where p.subscriber = $1 and p.category = $2 and p.partition = $3 and c.replaying and not c.finishing"
-            + " for update of p for share of c";
+    private static final String COLUMNS = "p.partition, p.partitions, p.start_tx::text::bigint, p.start_position,"
+            + " p.transaction_id::text::bigint, p.global_position, p.until_tx::text::bigint, p.until_position, p.level, p.replayed,"
+            + " p.replay_overtaken::text";
+    private static final String ALL = "select " + COLUMNS + " from event_store.subscriber_replay_partitions p"
+            + " where p.subscriber = $1 and p.category = $2 order by p.partition";
+    private static final String EXIST = "select exists (select 1 from event_store.subscriber_replay_partitions"
+            + " where subscriber = $1 and category = $2)";
+    // A page shares the category's row first, then locks its partition's: the order a merge or a retirement takes
+    // them in (the category's row, then the partitions), so none of them waits for another in a cycle. Pages of
+    // different partitions do not wait for each other. The category must still replay, unfinished, where the phase began.
+    private static final String SHARE_CATEGORY = "select 1 from event_store.subscriber_checkpoints c"
+            + " where c.subscriber = $1 and c.category = $2 and c.replaying and not c.finishing"
+            + " and (c.transaction_id, c.global_position) = ($3::bigint::text::xid8, $4) for share";
+    private static final String LOCK = ALL.replace(" order by p.partition", " and p.partition = $3 for update");
     private static final String CREATE = "insert into event_store.subscriber_replay_partitions (subscriber, category, partition,"
-            + " partitions, transaction_id, global_position, until_tx, until_position, replay_overtaken)"
-            + " select $1, $2, p, $3, $4::bigint::text::xid8, $5, $6::bigint::text::xid8, $7, $8::text::jsonb from generate_series(0, $3 - 1) p";
+            + " partitions, start_tx, start_position, transaction_id, global_position, until_tx, until_position, replay_overtaken)"
+            + " select $1, $2, p, $3, $4::bigint::text::xid8, $5, $4::bigint::text::xid8, $5, $6::bigint::text::xid8, $7, $8::text::jsonb"
+            + " from generate_series(0, $3 - 1) p";
     private static final String SAVE = "update event_store.subscriber_replay_partitions set transaction_id = $4::bigint::text::xid8,"
             + " global_position = $5, replayed = replayed + $6, replay_overtaken = coalesce($7::text::jsonb, replay_overtaken),"
             + " updated_at = now() where subscriber = $1 and category = $2 and partition = $3";
     private static final String LEVEL = "update event_store.subscriber_replay_partitions set level = true, updated_at = now()"
             + " where subscriber = $1 and category = $2 and partition = $3";
     private static final String DELETE = "delete from event_store.subscriber_replay_partitions where subscriber = $1 and category = $2";
+    /**
+     * The category's partitions, in partition order; empty when its replay is not partitioned. Read with the category's
+     * row locked ({@link Checkpoints#lock}), they hold still: every change of them shares that row.
+     */
+    public Uni<List<Partition>> all(StoreTransaction tx, String subscriber, String category) {
+        return tx.connection().preparedQuery(ALL).execute(Tuple.of(subscriber, category)).map(ReplayPartitions::partitions);
+    }
 
-    /** The category's partitions, locked in partition order; empty when its replay is not partitioned. */
-    public Uni<List<Partition>> lockAll(StoreTransaction tx, String subscriber, String category) {
-        return tx.connection().preparedQuery(LOCK_ALL).execute(Tuple.of(subscriber, category)).map(ReplayPartitions::partitions);
+    /** Whether the category's replay is in its partitioned phase: no page in store order may then be applied. */
+    public Uni<Boolean> exist(StoreTransaction tx, String subscriber, String category) {
+        return tx.connection().preparedQuery(EXIST).execute(Tuple.of(subscriber, category)).map(rows -> rows.iterator().next().getBoolean(0));
     }
 
     /**
-     * Locks one partition for a page; empty when it is gone (the phase ended) or its category no longer replays
-     * unfinished.
+     * Locks one partition for a page of a phase that began at {@code start}; empty when it is gone (the phase ended) or
+     * its category no longer replays unfinished from {@code start}.
      */
-    public Uni<Optional<Partition>> lock(StoreTransaction tx, String subscriber, String category, int partition) {
-        return tx.connection().preparedQuery(LOCK).execute(Tuple.of(subscriber, category, partition))
-                .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(partitions(rows).getFirst()));
+    public Uni<Optional<Partition>> lock(StoreTransaction tx, String subscriber, String category, Checkpoint start, int partition) {
+        return tx.connection().preparedQuery(SHARE_CATEGORY).execute(Tuple.of(subscriber, category, start.transactionId(),
+                start.globalPosition())).chain(shared -> shared.size() == 0 ? Uni.createFrom().item(Optional.<Partition>empty())
+                : tx.connection().preparedQuery(LOCK).execute(Tuple.of(subscriber, category, partition))
+                        .map(rows -> rows.size() == 0 ? Optional.<Partition>empty() : Optional.of(partitions(rows).getFirst())));
     }
 
     /**
@@ -86,7 +101,7 @@ public final class ReplayPartitions {
         return tx.connection().preparedQuery(LEVEL).execute(Tuple.of(subscriber, category, partition)).replaceWithVoid();
     }
 
-    /** Ends the partitioned phase. Call it with the partitions locked ({@link #lockAll}). */
+    /** Ends the partitioned phase. Call it with the category's row locked. */
     public Uni<Void> delete(StoreTransaction tx, String subscriber, String category) {
         return tx.connection().preparedQuery(DELETE).execute(Tuple.of(subscriber, category)).replaceWithVoid();
     }
@@ -95,7 +110,8 @@ public final class ReplayPartitions {
         List<Partition> found = new ArrayList<>();
         for (Row row : rows) {
             found.add(new Partition(row.getInteger(0), row.getInteger(1), new Checkpoint(row.getLong(2), row.getLong(3)),
-                    new Checkpoint(row.getLong(4), row.getLong(5)), row.getBoolean(6), row.getLong(7), row.getString(8)));
+                    new Checkpoint(row.getLong(4), row.getLong(5)), new Checkpoint(row.getLong(6), row.getLong(7)), row.getBoolean(8),
+                    row.getLong(9), row.getString(10)));
         }
         return found;
     }
