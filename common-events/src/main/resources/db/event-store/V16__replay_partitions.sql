@@ -5,9 +5,9 @@
 -- applied in no particular order between each other, as the live path already applies them.
 --
 -- A row per partition while that phase runs; the category's checkpoint row stays where the phase began
--- (`start`), and no page in store order is applied while partition rows exist. Each page shares the category's
--- row (so a retirement or a merge waits for it), then locks its partition's row and moves the partition's
--- checkpoint. `level`: the partition read nothing more up to `until`. When every partition is level, one
+-- (`start`), and no page in store order is applied while partition rows exist. Each page locks its partition's
+-- row, of its phase (`start`, `until`), and moves the partition's checkpoint; whatever begins or ends the phase
+-- locks the category's row first, then the partitions. `level`: the partition read nothing more up to `until`. When every partition is level, one
 -- transaction moves the category's checkpoint to `until`, adds up the counts and the overtaken streams, and
 -- deletes the rows; the replay goes on from there in store order.
 create table event_store.subscriber_replay_partitions (

@@ -251,8 +251,8 @@ final class ApplyTransaction {
         if (!cursor.partitioned()) {
             return lockAt(tx, cursor.category(), from, true);
         }
-        return partitions.lock(tx, subscription.name(), cursor.category(), cursor.start(), cursor.partition()).invoke(found -> {
-            if (found.isEmpty() || !found.get().until().equals(cursor.until()) || found.get().level() || !found.get().checkpoint().equals(from)) {
+        return partitions.lock(tx, subscription.name(), cursor.category(), cursor.start(), cursor.until(), cursor.partition()).invoke(found -> {
+            if (found.isEmpty() || found.get().level() || !found.get().checkpoint().equals(from)) {
                 throw new PositionMovedException(subscription.name() + " in " + cursor + " is " + found.map(p -> p.level()
                         ? "level at " + p.checkpoint() : "at " + p.checkpoint()).orElse("no longer partitioned") + ", not at " + from);
             }

@@ -124,7 +124,7 @@ final class Partitions {
                         ended.add(Ended.MOVED);
                     }
                 } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt(); // stopping: closing the executor below waits for the workers' pages
+                    Thread.currentThread().interrupt(); // stopping: closing the executor below interrupts the workers
                     stop.set(true);
                     return null;
                 }
@@ -203,9 +203,10 @@ final class Partitions {
     // The partition read nothing after {@code at} up to its bound: marked level, unless another replica moved it meanwhile
     // or its phase ended (a later phase's partition at the same checkpoint is not this one).
     private boolean level(ReplayCursor cursor, Checkpoint at) {
-        return await(store.inTransaction(tx -> rows.lock(tx, subscriber, cursor.category(), cursor.start(), cursor.partition())
+        return await(store.inTransaction(tx -> rows.lock(tx, subscriber, cursor.category(), cursor.start(), cursor.until(),
+                        cursor.partition())
                 .chain(found -> {
-                    if (found.isEmpty() || !found.get().until().equals(cursor.until()) || !found.get().checkpoint().equals(at)) {
+                    if (found.isEmpty() || !found.get().checkpoint().equals(at)) {
                         return Uni.createFrom().item(false);
                     }
                     return found.get().level() ? Uni.createFrom().item(true)
@@ -220,7 +221,7 @@ final class Partitions {
             if (position.isEmpty() || !position.get().replaying() || position.get().finishing() || !position.get().checkpoint().equals(at)) {
                 return Uni.createFrom().item(Optional.<Checkpoint>empty());
             }
-            return rows.all(tx, subscriber, category).chain(found -> {
+            return rows.lockAll(tx, subscriber, category).chain(found -> {
                 if (found.isEmpty() || !found.getFirst().until().equals(until) || !found.stream().allMatch(Partition::level)) {
                     return Uni.createFrom().item(Optional.<Checkpoint>empty());
                 }

@@ -16,7 +16,8 @@ import java.util.Optional;
  * of a partitioned replay stands (V16). The category's checkpoint row stays where the partitioned phase
  * began until every partition is level at the phase's bound; then {@link #delete} ends the phase in the
  * transaction that moves the category's checkpoint there ({@link Checkpoints#saveReplay}). A partition's page
- * shares the category's row ({@link #lock}); whatever begins, ends or checks the phase holds it for update.
+ * locks its partition's row only ({@link #lock}); whatever begins, ends or checks the phase locks the category's
+ * row for update first.
  */
 public final class ReplayPartitions {
 
@@ -37,13 +38,14 @@ public final class ReplayPartitions {
             + " where p.subscriber = $1 and p.category = $2 order by p.partition";
     private static final String EXIST = "select exists (select 1 from event_store.subscriber_replay_partitions"
             + " where subscriber = $1 and category = $2)";
-    // A page shares the category's row first, then locks its partition's: the order a merge or a retirement takes
-    // them in (the category's row, then the partitions), so none of them waits for another in a cycle. Pages of
-    // different partitions do not wait for each other. The category must still replay, unfinished, where the phase began.
-    private static final String SHARE_CATEGORY = "select 1 from event_store.subscriber_checkpoints c"
-            + " where c.subscriber = $1 and c.category = $2 and c.replaying and not c.finishing"
-            + " and (c.transaction_id, c.global_position) = ($3::bigint::text::xid8, $4) for share";
-    private static final String LOCK = ALL.replace(" order by p.partition", " and p.partition = $3 for update");
+    // A page locks its partition's row only, the one of its phase (start and bound): the category's row is not shared,
+    // since a share lock granted to page after page would keep a merge, a finish or a retirement, which wait for it for
+    // update, out for as long as workers run. Whatever begins, ends or checks the phase locks the category's row for
+    // update first, then the partitions: one order everywhere.
+    private static final String LOCK = ALL.replace(" order by p.partition", " and p.partition = $3"
+            + " and (p.start_tx, p.start_position) = ($4::bigint::text::xid8, $5) and (p.until_tx, p.until_position) = ($6::bigint::text::xid8, $7)"
+            + " for update");
+    private static final String LOCK_ALL = ALL + " for update";
     private static final String CREATE = "insert into event_store.subscriber_replay_partitions (subscriber, category, partition,"
             + " partitions, start_tx, start_position, transaction_id, global_position, until_tx, until_position, replay_overtaken)"
             + " select $1, $2, p, $3, $4::bigint::text::xid8, $5, $4::bigint::text::xid8, $5, $6::bigint::text::xid8, $7, $8::text::jsonb"
@@ -56,7 +58,7 @@ public final class ReplayPartitions {
     private static final String DELETE = "delete from event_store.subscriber_replay_partitions where subscriber = $1 and category = $2";
     /**
      * The category's partitions, in partition order; empty when its replay is not partitioned. Read with the category's
-     * row locked ({@link Checkpoints#lock}), they hold still: every change of them shares that row.
+     * row locked ({@link Checkpoints#lock}), none is made or deleted meanwhile.
      */
     public Uni<List<Partition>> all(StoreTransaction tx, String subscriber, String category) {
         return tx.connection().preparedQuery(ALL).execute(Tuple.of(subscriber, category)).map(ReplayPartitions::partitions);
@@ -68,14 +70,19 @@ public final class ReplayPartitions {
     }
 
     /**
-     * Locks one partition for a page of a phase that began at {@code start}; empty when it is gone (the phase ended) or
-     * its category no longer replays unfinished from {@code start}.
+     * Locks one partition of the phase that began at {@code start} and reads up to {@code until}, for a page or to mark
+     * it level; empty when that phase ended (merged, or its subscriber retired).
      */
-    public Uni<Optional<Partition>> lock(StoreTransaction tx, String subscriber, String category, Checkpoint start, int partition) {
-        return tx.connection().preparedQuery(SHARE_CATEGORY).execute(Tuple.of(subscriber, category, start.transactionId(),
-                start.globalPosition())).chain(shared -> shared.size() == 0 ? Uni.createFrom().item(Optional.<Partition>empty())
-                : tx.connection().preparedQuery(LOCK).execute(Tuple.of(subscriber, category, partition))
-                        .map(rows -> rows.size() == 0 ? Optional.<Partition>empty() : Optional.of(partitions(rows).getFirst())));
+    public Uni<Optional<Partition>> lock(StoreTransaction tx, String subscriber, String category, Checkpoint start, Checkpoint until,
+            int partition) {
+        return tx.connection().preparedQuery(LOCK).execute(Tuple.from(List.<Object>of(subscriber, category, partition,
+                        start.transactionId(), start.globalPosition(), until.transactionId(), until.globalPosition())))
+                .map(rows -> rows.size() == 0 ? Optional.<Partition>empty() : Optional.of(partitions(rows).getFirst()));
+    }
+
+    /** The category's partitions, locked in partition order, after the category's row: to end the phase. */
+    public Uni<List<Partition>> lockAll(StoreTransaction tx, String subscriber, String category) {
+        return tx.connection().preparedQuery(LOCK_ALL).execute(Tuple.of(subscriber, category)).map(ReplayPartitions::partitions);
     }
 
     /**
