@@ -71,10 +71,13 @@ public final class EventStore {
             + " where " + AFTER_CHECKPOINT + " and " + BELOW_HORIZON + IN_STORE_ORDER;
     private static final String READ_CATEGORY = "select " + COLUMNS + " from event_store.events e"
             + " where e.category = $4 and " + AFTER_CHECKPOINT + " and " + BELOW_HORIZON + IN_STORE_ORDER;
-    // A partition of a category's streams, up to a bound below the horizon: the category's index range, filtered.
+    // A partition of a category's streams, up to a bound below the horizon: the category's index range in store order,
+    // filtered. The filter is a CASE so that the planner estimates it as half the rows: as `f(stream_id) = $8` it took
+    // 0.5% of them (its default for an expression), found the page's limit out of reach, and scanned and sorted the
+    // whole range for every page (141 ms a page over 100,000 events; over 5 M, a parallel plan per page).
     private static final String READ_PARTITION = "select " + COLUMNS + " from event_store.events e"
             + " where e.category = $4 and " + AFTER_CHECKPOINT + " and (e.transaction_id, e.global_position) <= ($5::bigint::text::xid8, $6)"
-            + " and event_store.stream_partition(e.stream_id, $7) = $8" + IN_STORE_ORDER;
+            + " and case when event_store.stream_partition(e.stream_id, $7) = $8 then true end" + IN_STORE_ORDER;
     private static final String COUNT_BETWEEN = "select count(*) from (select 1 from event_store.events e where e.category = $4 and "
             + AFTER_CHECKPOINT + " and (e.transaction_id, e.global_position) <= ($5::bigint::text::xid8, $6) limit $3) counted";
     private static final String READ_STREAM = "select " + COLUMNS + " from event_store.events e"

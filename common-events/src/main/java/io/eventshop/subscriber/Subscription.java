@@ -54,6 +54,7 @@ public final class Subscription {
     private final List<String> categories;
     private final Map<String, Handler<DomainEvent>> handlers;
     private final BatchHandler batchHandler;
+    private final boolean replaysInPartitions;
 
     private Subscription(Builder builder) {
         this.name = builder.name;
@@ -62,6 +63,7 @@ public final class Subscription {
         this.categories = builder.categories;
         this.handlers = Map.copyOf(builder.handlers);
         this.batchHandler = builder.batchHandler;
+        this.replaysInPartitions = builder.replaysInPartitions;
     }
 
     /** A view named {@code service.view}, reading {@code categories}: starts from the first event. */
@@ -132,6 +134,14 @@ public final class Subscription {
     }
 
     /**
+     * Whether a long replay may split this view's streams between workers ({@code eventshop.subscriber.replay-partitions};
+     * common-events DECISIONS 64), else one worker replays in store order.
+     */
+    public boolean replaysInPartitions() {
+        return replaysInPartitions;
+    }
+
+    /**
      * Applies events in one transaction: with the batch handler when there is one, else one handler call
      * after another. Each stream's events come in version order.
      */
@@ -161,6 +171,7 @@ public final class Subscription {
         private final Map<String, Handler<DomainEvent>> handlers = new LinkedHashMap<>();
         private BatchHandler batchHandler;
         private String lineage;
+        private boolean replaysInPartitions;
 
         private Builder(String name, Kind kind, String... categories) {
             if (name == null || !NAME.matcher(name).matches()) {
@@ -193,6 +204,20 @@ public final class Subscription {
         /** Applies whole pages with {@code handler} instead of event by event. */
         public Builder batch(BatchHandler handler) {
             this.batchHandler = handler;
+            return this;
+        }
+
+        /**
+         * Lets a long replay split the view's streams between workers, each applying its streams' pages beside the others:
+         * for a view whose pages of different streams write mostly different rows (a row per order, say). Not for a view
+         * whose every event updates the same few rows: its workers would wait for each other on them, and one worker is
+         * faster (docs/benchmarks.md).
+         */
+        public Builder replayInPartitions() {
+            if (kind != Kind.VIEW) {
+                throw new IllegalArgumentException("subscriber " + name + " is a reactor: it never replays");
+            }
+            this.replaysInPartitions = true;
             return this;
         }
 

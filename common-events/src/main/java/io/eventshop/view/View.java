@@ -99,6 +99,14 @@ public abstract class View {
     public abstract List<String> createTables(String schema);
 
     /**
+     * Whether a long replay of this view may run in partitions ({@link io.eventshop.subscriber.Subscription.Builder#replayInPartitions}):
+     * true for a view whose pages of different streams write mostly different rows. False by default.
+     */
+    public boolean replaysInPartitions() {
+        return false;
+    }
+
+    /**
      * Applies events in one transaction, into the tables in {@code schema}. Each stream's events come in
      * version order; the result must not depend on how a run of events is cut into batches, and applying a
      * run of events again (a reposition does, in order) must leave the tables as applying it once did: upsert

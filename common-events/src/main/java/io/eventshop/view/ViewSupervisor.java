@@ -301,6 +301,9 @@ public class ViewSupervisor {
         for (Class<? extends DomainEvent> type : view.handles()) {
             builder.on((Class) type, (tx, event) -> view.apply(tx, schema, List.of((Envelope<?>) event)));
         }
+        if (view.replaysInPartitions()) {
+            builder.replayInPartitions();
+        }
         return builder.batch((tx, events) -> view.apply(tx, schema, events)).build();
     }
 

@@ -118,7 +118,7 @@ class ReplayPartitionsTest {
                 (StoreTransaction tx, Envelope<OrderConfirmed> event) -> failedOnce.get() ? sf.record(tx, event)
                         : Uni.createFrom().voidItem().invoke(() -> entered.complete(null)).chain(() -> Uni.createFrom().completionStage(gate))
                                 .invoke(() -> failedOnce.set(true)).chain(() -> Uni.createFrom().failure(new IllegalStateException("test: the first try fails"))))
-                .build();
+                .replayInPartitions().build();
         Subscriber inStoreOrder = sf.start(firstTryFails, PARTITIONED.withReplayPartitions(1));
         entered.orTimeout(10, TimeUnit.SECONDS).join();
         Subscriber partitioned = sf.start(slowView(), PARTITIONED);
@@ -183,14 +183,14 @@ class ReplayPartitionsTest {
         sql("create trigger " + trigger + " before update on event_store.subscriber_replay_partitions for each row"
                 + " when (new.subscriber = '" + sf.subscriber + "' and new.replayed > 10) execute function subscriber_test.refuse_partition_beyond()");
         long refused = refusals();
-        Subscriber first = sf.start(sf.recordingView(), PARTITIONED);
+        Subscriber first = sf.start(partitionedView(), PARTITIONED);
         await().atMost(Duration.ofSeconds(20)).until(() -> refusals() >= refused + 3);
         first.close();
         int appliedBefore = sf.appliedCount();
         assertThat(appliedBefore).as("some pages of the partitions, not all of the replay").isBetween(10, 30);
         sql("drop trigger " + trigger + " on event_store.subscriber_replay_partitions");
 
-        Subscriber second = sf.start(sf.recordingView(), PARTITIONED);
+        Subscriber second = sf.start(partitionedView(), PARTITIONED);
         await().atMost(Duration.ofSeconds(30)).until(() -> second.status().await().indefinitely().state() == Subscriber.State.LIVE);
         assertThat(sf.applied()).as("every version once, in its stream's order").isEqualTo(SubscriberFixture.expected(history));
         assertThat(sf.deadLetters()).isEmpty();
@@ -216,15 +216,19 @@ class ReplayPartitionsTest {
         return events;
     }
 
+    private Subscription partitionedView() {
+        return Subscription.view(sf.subscriber, sf.category).on(OrderConfirmed.class, sf::record).replayInPartitions().build();
+    }
+
     // Every event takes 30 ms to apply: a replay lasts long enough to be watched.
     private Subscription slowView() {
         return Subscription.view(sf.subscriber, sf.category).on(OrderConfirmed.class, (StoreTransaction tx, Envelope<OrderConfirmed> event) ->
-                tx.connection().query("select pg_sleep(0.03)").execute().chain(() -> sf.record(tx, event))).build();
+                tx.connection().query("select pg_sleep(0.03)").execute().chain(() -> sf.record(tx, event))).replayInPartitions().build();
     }
 
     private Subscription gatedView(CompletableFuture<Void> gate) {
         return Subscription.view(sf.subscriber, sf.category).on(OrderConfirmed.class, (StoreTransaction tx, Envelope<OrderConfirmed> event) ->
-                Uni.createFrom().completionStage(gate).chain(() -> sf.record(tx, event))).build();
+                Uni.createFrom().completionStage(gate).chain(() -> sf.record(tx, event))).replayInPartitions().build();
     }
 
     // Readers stop at the horizon, which any transaction of the server (another database's too) holds back.

@@ -113,8 +113,9 @@ public final class SubscriberBenchmark {
                 CATCH_UP.pageSize(), LIVE_ONLY.prefetch());
         try {
             double rawBefore = BenchEvents.rawOrderedRead(pool, stored, 1000);
-            double replayBatched = replay("batched", true, stored);
-            double replayPerEvent = replay("perevent", false, stored);
+            double replayBatched = replay("batched", true, false, stored);
+            double replayPartitioned = replay("partitioned", true, true, stored);
+            double replayPerEvent = replay("perevent", false, false, stored);
             double rawAfter = BenchEvents.rawOrderedRead(pool, stored, 1000);
             double raw = (rawBefore + rawAfter) / 2;
             double liveHot = live("livesales", stored, sales("bench.livesales" + RUN, false), false);
@@ -125,6 +126,7 @@ public final class SubscriberBenchmark {
 
             System.out.printf("%-40s %14s %14s %7s%n", "measurement", "eventshop ev/s", "baseline ev/s", "ratio");
             print("replay, batch handler", replayBatched, raw, RebuildBenchmark.target(replayBatched / raw >= 0.5, "≥ 0.5 ratio"));
+            print("replay, batch handler, in 2 partitions", replayPartitioned, raw, "");
             print("replay, per-event handler", replayPerEvent, raw, "");
             print("live path, sales view (2 hot rows)", liveHot, raw, RebuildBenchmark.target(liveHot >= 8_000, "≥ 8,000 ev/s"));
             print("live path, sales view, batch handler", liveHotBatched, raw, RebuildBenchmark.target(liveHotBatched >= 8_000, "≥ 8,000 ev/s"));
@@ -148,13 +150,14 @@ public final class SubscriberBenchmark {
         }
     }
 
-    // A fresh view replays the store from the start: until its checkpoint reaches the head.
-    private double replay(String label, boolean batched, long events) throws Exception {
+    // A fresh view replays the store from the start: until its checkpoint reaches the head. By one worker in store
+    // order, as a view whose every event updates the same rows does, or in partitions (two, by default) when allowed.
+    private double replay(String label, boolean batched, boolean partitioned, long events) throws Exception {
         String name = "bench." + label + RUN;
         salesTable(name);
         Checkpoint head = store.head().await().indefinitely();
         long start = System.nanoTime();
-        try (Subscriber subscriber = start(sales(name, batched), CATCH_UP)) {
+        try (Subscriber subscriber = start(sales(name, batched, partitioned), CATCH_UP)) {
             awaitCheckpoint(name, head, Duration.ofMinutes(15));
         }
         double rate = events / ((System.nanoTime() - start) / 1e9);
@@ -291,6 +294,10 @@ public final class SubscriberBenchmark {
     }
 
     private static Subscription sales(String name, boolean batched) {
+        return sales(name, batched, false);
+    }
+
+    private static Subscription sales(String name, boolean batched, boolean partitioned) {
         String table = table(name);
         Subscription.Builder view = Subscription.view(name, CATEGORY).on(OrderPlaced.class, (tx, placed) -> upsert(tx, table,
                 placed.payload().lines()));
@@ -298,6 +305,9 @@ public final class SubscriberBenchmark {
             BatchHandler batch = (tx, events) -> upsert(tx, table, events.stream()
                     .flatMap(e -> ((OrderPlaced) e.payload()).lines().stream()).toList());
             view.batch(batch);
+        }
+        if (partitioned) {
+            view.replayInPartitions();
         }
         return view.build();
     }

@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionService;
 import java.util.concurrent.ExecutionException;
@@ -81,16 +80,16 @@ final class Partitions {
      * Runs the partitioned phase of the replay of {@code category}, begun here or found begun, from the category's
      * checkpoint {@code at}.
      *
-     * @return where the replay goes on in store order: the phase's bound, or empty when there was no phase (one
+     * @return where the replay goes on in store order: the phase's bound, or {@code at} when there was no phase (one
      *         partition, or too little to replay); null when the replay moved on elsewhere or this worker stopped
      */
-    Optional<Checkpoint> run(String category, Checkpoint at) {
+    Checkpoint run(String category, Checkpoint at) {
         List<Partition> found = begin(category, at);
         if (found == null) {
             return null;
         }
         if (found.isEmpty()) {
-            return Optional.empty();
+            return at;
         }
         Partition first = found.getFirst();
         LOG.infof("subscriber %s replays %s in %d partitions from %s up to %s, then in store order", subscriber, category,
@@ -136,10 +135,12 @@ final class Partitions {
         if (ended.contains(Ended.MOVED) || !worker.running()) {
             return null;
         }
-        Optional<Checkpoint> merged = merge(category, at, first.until());
-        merged.ifPresent(until -> LOG.infof("subscriber %s replayed %s up to %s in %d partitions: %,d events here in %.1f s; on in store order",
-                subscriber, category, until, found.size(), applied.get(), (System.nanoTime() - started) / 1e9));
-        return merged.isPresent() ? merged : null;
+        if (!merge(category, at, first.until())) {
+            return null;
+        }
+        LOG.infof("subscriber %s replayed %s up to %s in %d partitions: %,d events here in %.1f s; on in store order", subscriber,
+                category, first.until(), found.size(), applied.get(), (System.nanoTime() - started) / 1e9);
+        return first.until();
     }
 
     // The category's partitions as stored, or made now at the store's head when the replay is long enough: empty
@@ -215,21 +216,21 @@ final class Partitions {
     }
 
     // Every partition of the phase is level: the category's checkpoint moves to their bound, with their counts and what
-    // they must still remember, and the partitions end. Empty when another replica merged them first, or the replay moved.
-    private Optional<Checkpoint> merge(String category, Checkpoint at, Checkpoint until) {
+    // they must still remember, and the partitions end. False when another replica merged them first, or the replay moved.
+    private boolean merge(String category, Checkpoint at, Checkpoint until) {
         return await(store.inTransaction(tx -> checkpoints.lock(tx, subscriber, category).chain(position -> {
             if (position.isEmpty() || !position.get().replaying() || position.get().finishing() || !position.get().checkpoint().equals(at)) {
-                return Uni.createFrom().item(Optional.<Checkpoint>empty());
+                return Uni.createFrom().item(false);
             }
             return rows.lockAll(tx, subscriber, category).chain(found -> {
                 if (found.isEmpty() || !found.getFirst().until().equals(until) || !found.stream().allMatch(Partition::level)) {
-                    return Uni.createFrom().item(Optional.<Checkpoint>empty());
+                    return Uni.createFrom().item(false);
                 }
                 long replayed = found.stream().mapToLong(Partition::replayed).sum();
                 String overtaken = ReplayState.merged(found.stream().map(Partition::overtaken).toList(), until);
                 return checkpoints.saveReplay(tx, subscriber, category, until, replayed, overtaken)
                         .chain(() -> rows.delete(tx, subscriber, category))
-                        .replaceWith(Optional.of(until));
+                        .replaceWith(true);
             });
         })));
     }

@@ -17,7 +17,6 @@ import io.smallrye.mutiny.Uni;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -58,7 +57,10 @@ public final class Replay {
     private final Partitions partitions;
     private final ReplayPartitions partitionRows = new ReplayPartitions();
 
-    /** @param partitions workers a replay of more than {@value Partitions#PAGES_WORTH_IT} pages splits its streams between */
+    /**
+     * @param partitions workers a replay of more than {@value Partitions#PAGES_WORTH_IT} pages splits its streams between, for a
+     *                   subscription that {@linkplain Subscription#replaysInPartitions() allows it}
+     */
     public Replay(Subscription subscription, EventStore store, StreamStates streams, Checkpoints checkpoints, Pipeline pipeline,
             int pageSize, int partitions, Worker worker) {
         this.subscription = subscription;
@@ -69,7 +71,9 @@ public final class Replay {
         this.pageSize = pageSize;
         this.worker = worker;
         this.overtakers = new Overtakers(store);
-        this.partitions = new Partitions(this, subscription.name(), store, checkpoints, pipeline, pageSize, partitions, worker);
+        // A view that does not allow partitions still joins those it finds (begun by a replica whose code allows them).
+        this.partitions = new Partitions(this, subscription.name(), store, checkpoints, pipeline, pageSize,
+                subscription.replaysInPartitions() ? partitions : 1, worker);
     }
 
     /**
@@ -85,11 +89,10 @@ public final class Replay {
             LOG.infof("subscriber %s resumes the end of its replay of %s at %s", subscription.name(), category, checkpoint);
             return finish(category, checkpoint, notes(category).finishedAfter());
         }
-        Optional<Checkpoint> level = partitions.run(category, checkpoint);
-        if (level == null) {
+        checkpoint = partitions.run(category, checkpoint);
+        if (checkpoint == null) {
             return false; // moved on elsewhere, or stopped: the next pass starts from the stored state
         }
-        checkpoint = level.orElse(checkpoint);
         ReplayState state = new ReplayState(parked(category), notes(category).overtaken(), checkpoint);
         long applied = 0;
         long waitingForReads = 0;
