@@ -210,8 +210,8 @@ public final class Subscription {
         /**
          * Lets a long replay split the view's streams between workers, each applying its streams' pages beside the others:
          * for a view whose pages of different streams write mostly different rows (a row per order, say). Not for a view
-         * whose every event updates the same few rows: its workers would wait for each other on them, and one worker is
-         * faster (docs/benchmarks.md).
+         * whose every event updates the same few rows: its workers would wait for each other on them, so partitions gain
+         * nothing there and cost a read of the category and two connections each (docs/benchmarks.md).
          */
         public Builder replayInPartitions() {
             if (kind != Kind.VIEW) {

@@ -63,7 +63,7 @@ public class SalesView extends AnalyticsView {
     }
 
     // A page's lines are its own orders' rows; the aggregates it adds to are shared, written last and briefly
-    // (measured: ×1.15–1.2 with two partitions, docs/benchmarks.md).
+    // (measured: a rebuild ×1.15–1.2 as fast with two partitions as with one worker, docs/benchmarks.md).
     @Override
     public boolean replaysInPartitions() {
         return true;
