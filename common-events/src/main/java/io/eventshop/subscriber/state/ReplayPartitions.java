@@ -56,6 +56,7 @@ public final class ReplayPartitions {
     private static final String LEVEL = "update event_store.subscriber_replay_partitions set level = true, updated_at = now()"
             + " where subscriber = $1 and category = $2 and partition = $3";
     private static final String DELETE = "delete from event_store.subscriber_replay_partitions where subscriber = $1 and category = $2";
+
     /**
      * The category's partitions, in partition order; empty when its replay is not partitioned. Read with the category's
      * row locked ({@link Checkpoints#lock}), none is made or deleted meanwhile.
