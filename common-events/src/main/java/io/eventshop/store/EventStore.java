@@ -79,11 +79,15 @@ public final class EventStore {
             + " where e.category = $4 and " + AFTER_CHECKPOINT + " and (e.transaction_id, e.global_position) <= ($5::bigint::text::xid8, $6)"
             + " and case when event_store.stream_partition(e.stream_id, $7) = $8 then true end" + IN_STORE_ORDER;
     private static final String COUNT_BETWEEN = "select count(*) from (select 1 from event_store.events e where e.category = $4 and "
-            + AFTER_CHECKPOINT + " and (e.transaction_id, e.global_position) <= ($5::bigint::text::xid8, $6) limit $3) counted";
+            + AFTER_CHECKPOINT + " and (e.transaction_id, e.global_position) <= ($5::bigint::text::xid8, $6)"
+            + " order by e.transaction_id, e.global_position limit $3) counted"; // ordered: an index range, as ANY_AFTER
     private static final String READ_STREAM = "select " + COLUMNS + " from event_store.events e"
             + " where e.stream_id = $1 and e.stream_version >= $2 order by e.stream_version limit $3";
-    private static final String ANY_AFTER = "select exists (select 1 from event_store.events e"
-            + " where e.category = $3 and " + AFTER_CHECKPOINT + ")";
+    // In store order with a limit, not `exists (...)`: Postgres' generic plan for that (the one a prepared statement
+    // settles on after five runs) was a sequential scan, 1.2 s over 2 M events for a category with nothing after the
+    // checkpoint, on every probe of a relay that had caught up; ordered, it stays an index probe (0.08 ms).
+    private static final String ANY_AFTER = "select 1 from event_store.events e where e.category = $3 and " + AFTER_CHECKPOINT
+            + " order by e.transaction_id, e.global_position limit 1";
     private static final String HEAD = "select e.transaction_id::text::bigint, e.global_position from event_store.events e"
             + " where " + BELOW_HORIZON + " order by e.transaction_id desc, e.global_position desc limit 1";
     private static final String COUNT = "select count(*) from event_store.events e where e.category = any($1::text[])";
@@ -281,7 +285,7 @@ public final class EventStore {
     public Uni<Boolean> anyCommittedAfter(String category, Checkpoint after) {
         return pool.preparedQuery(ANY_AFTER)
                 .execute(Tuple.of(after.transactionId(), after.globalPosition(), category))
-                .map(rows -> rows.iterator().next().getBoolean(0));
+                .map(rows -> rows.size() > 0);
     }
 
     /**
