@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.eventshop.events.StreamId;
 import io.eventshop.events.order.OrderConfirmed;
 import io.eventshop.store.Checkpoint;
-import io.eventshop.store.ExpectedVersion;
 import io.eventshop.store.StoreTransaction;
 import io.eventshop.store.StoredEvent;
 import io.eventshop.subscriber.runtime.Subscriber;
@@ -20,6 +19,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -142,29 +142,21 @@ class ReplayPartitionsTest {
         // at or after version 3 and before versions 1 and 2: the partition holding the stream repairs them early, and the
         // replay after the bound must pass over them (what the partition remembered, merged into the category's row).
         StreamId inverted = sf.newStream();
-        var go = new CompletableFuture<Void>();
-        var xidTaken = new CompletableFuture<Void>();
-        var late = fx.store.inTransaction(tx -> tx.connection().query("select pg_current_xact_id()").execute()
-                        .invoke(() -> xidTaken.complete(null))
-                        .chain(() -> Uni.createFrom().completionStage(go))
-                        .chain(() -> fx.store.append(tx, inverted, ExpectedVersion.exactly(2), SubscriberFixture.confirmations(1))))
-                .subscribeAsCompletionStage();
-        xidTaken.join();
         var release = new CompletableFuture<Void>();
         var held = new CompletableFuture<Void>();
-        var holder = fx.store.inTransaction(tx -> tx.connection().query("select pg_current_xact_id()").execute()
-                .invoke(() -> held.complete(null)).chain(() -> Uni.createFrom().completionStage(release))).subscribeAsCompletionStage();
-        held.join();
-        history.addAll(sf.append(inverted, SubscriberFixture.confirmations(2)));
-        go.complete(null);
-        history.addAll(late.join());
+        var holder = new AtomicReference<CompletableFuture<Void>>();
+        history.addAll(sf.appendOvertaker(inverted, () -> {
+            holder.set(fx.store.inTransaction(tx -> tx.connection().query("select pg_current_xact_id()").execute()
+                    .invoke(() -> held.complete(null)).chain(() -> Uni.createFrom().completionStage(release))).subscribeAsCompletionStage());
+            held.join();
+        }));
         awaitReadable(history.size() - 2); // not versions 1 and 2 yet
 
         Subscriber subscriber = sf.start(slowView(), PARTITIONED);
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> partitions() == 3);
         // Versions 1 and 2 become readable while the partitions run: the replay in store order after the bound reads them.
         release.complete(null);
-        holder.join();
+        holder.get().join();
         await().atMost(Duration.ofSeconds(20)).until(() -> sf.applied().getOrDefault(inverted.value(), List.of()).size() >= 3);
         assertThat(sf.applied().get(inverted.value())).as("repaired before version 3, in its partition").containsExactly(1, 2, 3);
 
@@ -198,22 +190,9 @@ class ReplayPartitionsTest {
                 .isEqualTo(history.size());
     }
 
-    // Version 3 of a new stream takes its transaction id before versions 1 and 2 are appended: it comes first in store
-    // order, and the partition holding the stream repairs 1 and 2 before it.
+    // Version 3 of a new stream comes first in store order: the partition holding the stream repairs 1 and 2 before it.
     private List<StoredEvent> overtaker() {
-        StreamId inverted = sf.newStream();
-        var go = new CompletableFuture<Void>();
-        var xidTaken = new CompletableFuture<Void>();
-        var late = fx.store.inTransaction(tx -> tx.connection().query("select pg_current_xact_id()").execute()
-                        .invoke(() -> xidTaken.complete(null))
-                        .chain(() -> Uni.createFrom().completionStage(go))
-                        .chain(() -> fx.store.append(tx, inverted, ExpectedVersion.exactly(2), SubscriberFixture.confirmations(1))))
-                .subscribeAsCompletionStage();
-        xidTaken.join();
-        List<StoredEvent> events = new ArrayList<>(sf.append(inverted, SubscriberFixture.confirmations(2)));
-        go.complete(null);
-        events.addAll(late.join());
-        return events;
+        return sf.appendOvertaker(sf.newStream(), () -> { });
     }
 
     private Subscription partitionedView() {

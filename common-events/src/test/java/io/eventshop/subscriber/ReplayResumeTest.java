@@ -5,16 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import io.eventshop.events.StreamId;
 import io.eventshop.store.Checkpoint;
-import io.eventshop.store.ExpectedVersion;
 import io.eventshop.store.StoredEvent;
 import io.eventshop.subscriber.runtime.Subscriber;
 import io.eventshop.subscriber.runtime.SubscriberOptions;
 import io.eventshop.testing.StoreFixture;
-import io.smallrye.mutiny.Uni;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -69,17 +66,7 @@ class ReplayResumeTest {
         // Version 3 of this stream takes its transaction id before versions 1 and 2 are appended: it comes first in
         // store order, as the seventh event, and the replay's first page (7 events) repairs 1 and 2 before it.
         StreamId inverted = sf.newStream();
-        var go = new CompletableFuture<Void>();
-        var xidTaken = new CompletableFuture<Void>();
-        var late = fx.store.inTransaction(tx -> tx.connection().query("select pg_current_xact_id()").execute()
-                        .invoke(() -> xidTaken.complete(null))
-                        .chain(() -> Uni.createFrom().completionStage(go))
-                        .chain(() -> fx.store.append(tx, inverted, ExpectedVersion.exactly(2), SubscriberFixture.confirmations(1))))
-                .subscribeAsCompletionStage();
-        xidTaken.join();
-        history.addAll(sf.append(inverted, SubscriberFixture.confirmations(2)));
-        go.complete(null);
-        history.addAll(late.join());
+        history.addAll(sf.appendOvertaker(inverted, () -> { }));
         history.addAll(sf.appendStreams(5, 1));
         // Readers stop at the horizon, which any transaction of the server (another database's too) holds back.
         await().atMost(Duration.ofSeconds(30)).until(() -> readable().size() == history.size());

@@ -39,6 +39,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -151,6 +152,27 @@ final class SubscriberFixture implements AutoCloseable {
 
     List<StoredEvent> append(StreamId stream, List<NewEvent> events) {
         return fx.store.inTransaction(tx -> fx.store.append(tx, stream, ExpectedVersion.ANY, events)).await().indefinitely();
+    }
+
+    /**
+     * Versions 1 to 3 of {@code stream}, version 3 appended by a transaction that took its id before versions 1 and 2
+     * were appended: it comes first in store order (an overtaker). {@code meanwhile} runs after that id was taken and
+     * before versions 1 and 2 are appended. Returns the three in version order.
+     */
+    List<StoredEvent> appendOvertaker(StreamId stream, Runnable meanwhile) {
+        var go = new CompletableFuture<Void>();
+        var idTaken = new CompletableFuture<Void>();
+        var late = fx.store.inTransaction(tx -> tx.connection().query("select pg_current_xact_id()").execute()
+                        .invoke(() -> idTaken.complete(null))
+                        .chain(() -> Uni.createFrom().completionStage(go))
+                        .chain(() -> fx.store.append(tx, stream, ExpectedVersion.exactly(2), confirmations(1))))
+                .subscribeAsCompletionStage();
+        idTaken.join();
+        meanwhile.run();
+        List<StoredEvent> versions = new ArrayList<>(append(stream, confirmations(2)));
+        go.complete(null);
+        versions.addAll(late.join());
+        return versions;
     }
 
     /** {@code streams} new streams of {@code eachStream} confirmations each, appended one stream per transaction. */

@@ -440,18 +440,7 @@ class SubscriberTest {
     void a_new_view_replays_history_in_stream_order_parks_poison_and_then_goes_live() throws Exception {
         // A later version whose transaction id is lower than its predecessor's: it comes first in store order.
         StreamId inverted = sf.newStream();
-        var go = new CompletableFuture<Void>();
-        var xidTaken = new CompletableFuture<Void>();
-        var late = fx.store.inTransaction(tx -> tx.connection().query("select pg_current_xact_id()").execute()
-                        .invoke(() -> xidTaken.complete(null))
-                        .chain(() -> Uni.createFrom().completionStage(go))
-                        .chain(() -> fx.store.append(tx, inverted, ExpectedVersion.exactly(2),
-                                SubscriberFixture.confirmations(1))))
-                .subscribeAsCompletionStage();
-        xidTaken.join();
-        sf.append(inverted, SubscriberFixture.confirmations(2));
-        go.complete(null);
-        late.join();
+        sf.appendOvertaker(inverted, () -> { });
         List<StoredEvent> history = new ArrayList<>(sf.appendStreams(30, 3));
         StreamId poisoned = sf.newStream();
         sf.append(poisoned, SubscriberFixture.confirmations(1));
