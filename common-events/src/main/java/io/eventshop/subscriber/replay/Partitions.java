@@ -146,7 +146,8 @@ final class Partitions {
     // The category's partitions as stored, or made now at the store's head when the replay is long enough: empty
     // when it is not (or partitions are off), null when the replay is no longer at {@code at}.
     private List<Partition> begin(String category, Checkpoint at) {
-        Checkpoint head = await(store.head());
+        // A view that does not split its replay only looks for partitions begun elsewhere: no head, no count.
+        Checkpoint head = partitions < 2 ? null : await(store.head());
         long events = partitions < 2 ? 0 : await(store.countBetween(category, at, head, PAGES_WORTH_IT * pageSize));
         return await(store.inTransaction(tx -> checkpoints.lock(tx, subscriber, category).chain(position -> {
             if (position.isEmpty() || !position.get().replaying() || position.get().finishing() || !position.get().checkpoint().equals(at)) {
