@@ -62,10 +62,11 @@ final class Partitions {
     private final Pipeline pipeline;
     private final int pageSize;
     private final int partitions;
+    private final ReplayPace pace;
     private final Worker worker;
 
     Partitions(Replay replay, String subscriber, EventStore store, Checkpoints checkpoints, Pipeline pipeline, int pageSize,
-            int partitions, Worker worker) {
+            int partitions, ReplayPace pace, Worker worker) {
         this.replay = replay;
         this.subscriber = subscriber;
         this.store = store;
@@ -73,6 +74,7 @@ final class Partitions {
         this.pipeline = pipeline;
         this.pageSize = pageSize;
         this.partitions = partitions;
+        this.pace = pace;
         this.worker = worker;
     }
 
@@ -92,8 +94,8 @@ final class Partitions {
             return at;
         }
         Partition first = found.getFirst();
-        LOG.infof("subscriber %s replays %s in %d partitions from %s up to %s, then in store order", subscriber, category,
-                first.partitions(), at, first.until());
+        LOG.infof("subscriber %s replays %s in %d partitions from %s up to %s, then in store order%s", subscriber, category,
+                first.partitions(), at, first.until(), pace.describe());
         long started = System.nanoTime();
         AtomicLong applied = new AtomicLong();
         Map<String, Integer> parked = replay.parked(category);
@@ -192,6 +194,7 @@ final class Partitions {
                 return level(cursor, at) ? Ended.LEVEL : Ended.MOVED;
             }
             next = replay.readAhead(read, page.events().getLast().position());
+            pace.turn(page.events().size()); // one bound for the partitions together
             state.begin(page.events(), page.overtakers());
             if (!pipeline.replay(cursor, at, page.events(), page.decoded(), state)) {
                 return Ended.MOVED;

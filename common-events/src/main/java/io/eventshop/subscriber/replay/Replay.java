@@ -56,13 +56,15 @@ public final class Replay {
     private final Overtakers overtakers;
     private final Partitions partitions;
     private final ReplayPartitions partitionRows = new ReplayPartitions();
+    private final ReplayPace pace;
 
     /**
      * @param partitions workers a replay of more than {@value Partitions#PAGES_WORTH_IT} pages splits its streams between, for a
      *                   subscription that {@linkplain Subscription#replaysInPartitions() allows it}
+     * @param maxRate    the most events a second the replay applies, its partitions together; 0 for no bound
      */
     public Replay(Subscription subscription, EventStore store, StreamStates streams, Checkpoints checkpoints, Pipeline pipeline,
-            int pageSize, int partitions, Worker worker) {
+            int pageSize, int partitions, int maxRate, Worker worker) {
         this.subscription = subscription;
         this.store = store;
         this.streams = streams;
@@ -71,9 +73,10 @@ public final class Replay {
         this.pageSize = pageSize;
         this.worker = worker;
         this.overtakers = new Overtakers(store);
+        this.pace = new ReplayPace(maxRate);
         // A view that does not allow partitions still joins those it finds (begun by a replica whose code allows them).
         this.partitions = new Partitions(this, subscription.name(), store, checkpoints, pipeline, pageSize,
-                subscription.replaysInPartitions() ? partitions : 1, worker);
+                subscription.replaysInPartitions() ? partitions : 1, pace, worker);
     }
 
     /**
@@ -98,7 +101,7 @@ public final class Replay {
         long waitingForReads = 0;
         long started = System.nanoTime();
         long lastReport = started;
-        LOG.infof("subscriber %s replays %s from %s", subscription.name(), category, checkpoint);
+        LOG.infof("subscriber %s replays %s from %s%s", subscription.name(), category, checkpoint, pace.describe());
         Function<Checkpoint, Uni<List<StoredEvent>>> read = after -> store.readCategory(category, after, pageSize);
         CompletableFuture<Page> next = readAhead(read, checkpoint);
         while (worker.running()) {
@@ -111,6 +114,7 @@ public final class Replay {
                 return finish(category, checkpoint, null);
             }
             next = readAhead(read, page.events().getLast().position());
+            pace.turn(page.events().size());
             state.begin(page.events(), page.overtakers());
             if (!pipeline.replay(ReplayCursor.of(category), checkpoint, page.events(), page.decoded(), state)) {
                 LOG.debugf("subscriber %s: the replay of %s moved on elsewhere; reloading", subscription.name(), category);

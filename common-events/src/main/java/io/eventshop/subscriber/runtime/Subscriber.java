@@ -128,7 +128,8 @@ public final class Subscriber implements AutoCloseable {
                 metrics);
         this.catchUp = new CatchUp(subscription, store, checkpoints, pipeline, options.pageSize(), worker,
                 options.catchUpInterval());
-        this.replay = new Replay(subscription, store, streams, checkpoints, pipeline, options.pageSize(), options.replayPartitions(), worker);
+        this.replay = new Replay(subscription, store, streams, checkpoints, pipeline, options.pageSize(), options.replayPartitions(),
+                options.replayMaxRate(), worker);
         this.rowsTasks = new StreamRowsTasks(subscription.name(), store, streams, checkpoints, options.pageSize());
     }
 

@@ -70,6 +70,15 @@ public interface SubscriberConfig {
     int replayPartitions();
 
     /**
+     * The most events a second one subscriber's replay applies in this process, its partitions together; 0 (the default)
+     * for no bound. A replay otherwise takes all the cores and Postgres give it, which on a machine shared with the shop
+     * is the shop's latency while a new view is stood up (docs/benchmarks.md). The catch-up and live path that follow are
+     * not bounded. Each replica keeps its own bound.
+     */
+    @WithDefault("0")
+    int replayMaxRate();
+
+    /**
      * How often the catch-up reader looks for what the broker never delivered; also how long it leaves an event
      * committed while the consumer is open to its doorbell (common-events DECISIONS 63).
      */
@@ -116,6 +125,7 @@ public interface SubscriberConfig {
 
     default SubscriberOptions options() {
         return new SubscriberOptions(queueType(), prefetch(), pageSize(), catchUpInterval(), maxAttempts(), maxContentionAttempts(),
-                handlerTimeout(), backoff(), maxBackoff(), retryInterval(), queueMaxLength(), liveBatchSize(), liveBatchWait(), replayPartitions());
+                handlerTimeout(), backoff(), maxBackoff(), retryInterval(), queueMaxLength(), liveBatchSize(), liveBatchWait(), replayPartitions(),
+                replayMaxRate());
     }
 }

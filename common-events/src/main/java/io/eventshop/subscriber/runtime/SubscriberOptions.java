@@ -22,10 +22,11 @@ import java.util.random.RandomGenerator;
  * @param liveBatchWait         the longest a live delivery waits for others to join its batch while another batch of its
  *                              queue applies (an idle queue applies a delivery at once)
  * @param replayPartitions      workers a long replay splits a category's streams between (1: one, in store order)
+ * @param replayMaxRate         the most events a second a replay applies, its partitions together (0: no bound)
  */
 public record SubscriberOptions(String queueType, int prefetch, int pageSize, Duration catchUpInterval, int maxAttempts,
         int maxContentionAttempts, Duration handlerTimeout, Duration backoff, Duration maxBackoff, Duration retryInterval,
-        int queueMaxLength, int liveBatchSize, Duration liveBatchWait, int replayPartitions) {
+        int queueMaxLength, int liveBatchSize, Duration liveBatchWait, int replayPartitions, int replayMaxRate) {
 
     /** The default bound of {@link #queueMaxLength}, as {@code eventshop.subscriber.queue-max-length} has it. */
     public static final int QUEUE_MAX_LENGTH = 50_000;
@@ -45,7 +46,7 @@ public record SubscriberOptions(String queueType, int prefetch, int pageSize, Du
             int maxContentionAttempts, Duration handlerTimeout, Duration backoff, Duration maxBackoff, Duration retryInterval,
             int queueMaxLength, int liveBatchSize, Duration liveBatchWait) {
         this(queueType, prefetch, pageSize, catchUpInterval, maxAttempts, maxContentionAttempts, handlerTimeout, backoff, maxBackoff,
-                retryInterval, queueMaxLength, liveBatchSize, liveBatchWait, REPLAY_PARTITIONS);
+                retryInterval, queueMaxLength, liveBatchSize, liveBatchWait, REPLAY_PARTITIONS, 0);
     }
 
     public SubscriberOptions(String queueType, int prefetch, int pageSize, Duration catchUpInterval, int maxAttempts,
@@ -72,6 +73,9 @@ public record SubscriberOptions(String queueType, int prefetch, int pageSize, Du
             throw new IllegalArgumentException("eventshop.subscriber.replay-partitions is 1 to " + MAX_REPLAY_PARTITIONS + ", was "
                     + replayPartitions);
         }
+        if (replayMaxRate < 0) {
+            throw new IllegalArgumentException("eventshop.subscriber.replay-max-rate is 0 (no bound) or events a second, was " + replayMaxRate);
+        }
         if (liveBatchWait.isNegative()) {
             throw new IllegalArgumentException("eventshop.subscriber.live-batch-wait must not be negative, was " + liveBatchWait);
         }
@@ -80,7 +84,13 @@ public record SubscriberOptions(String queueType, int prefetch, int pageSize, Du
     /** These options with a replay split between {@code partitions} workers. */
     public SubscriberOptions withReplayPartitions(int partitions) {
         return new SubscriberOptions(queueType, prefetch, pageSize, catchUpInterval, maxAttempts, maxContentionAttempts, handlerTimeout,
-                backoff, maxBackoff, retryInterval, queueMaxLength, liveBatchSize, liveBatchWait, partitions);
+                backoff, maxBackoff, retryInterval, queueMaxLength, liveBatchSize, liveBatchWait, partitions, replayMaxRate);
+    }
+
+    /** These options with a replay applying at most {@code eventsPerSecond} (0: no bound). */
+    public SubscriberOptions withReplayMaxRate(int eventsPerSecond) {
+        return new SubscriberOptions(queueType, prefetch, pageSize, catchUpInterval, maxAttempts, maxContentionAttempts, handlerTimeout,
+                backoff, maxBackoff, retryInterval, queueMaxLength, liveBatchSize, liveBatchWait, replayPartitions, eventsPerSecond);
     }
 
     RetryPolicy retryPolicy() {
