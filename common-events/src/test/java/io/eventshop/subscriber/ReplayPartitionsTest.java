@@ -41,16 +41,10 @@ class ReplayPartitionsTest {
 
     static StoreFixture fx;
     SubscriberFixture sf;
-    private String trigger;
 
     @BeforeAll
     static void open() {
         fx = StoreFixture.open(16);
-        sql("create schema if not exists subscriber_test");
-        sql("create sequence if not exists subscriber_test.partition_refusals");
-        sql("create or replace function subscriber_test.refuse_partition_beyond() returns trigger language plpgsql as $$ begin"
-                + " perform nextval('subscriber_test.partition_refusals');"
-                + " raise exception 'test: partition % of % stops here', new.partition, new.subscriber; end $$");
     }
 
     @AfterAll
@@ -61,12 +55,10 @@ class ReplayPartitionsTest {
     @BeforeEach
     void fixture() throws Exception {
         sf = new SubscriberFixture(fx);
-        trigger = "stop_" + sf.category.replace('-', '_');
     }
 
     @AfterEach
     void cleanUp() throws Exception {
-        sql("drop trigger if exists " + trigger + " on event_store.subscriber_replay_partitions");
         sf.close();
     }
 
@@ -172,15 +164,13 @@ class ReplayPartitionsTest {
         awaitReadable(history.size());
 
         // Each partition stops after its second page: later pages of a partition are refused.
-        sql("create trigger " + trigger + " before update on event_store.subscriber_replay_partitions for each row"
-                + " when (new.subscriber = '" + sf.subscriber + "' and new.replayed > 10) execute function subscriber_test.refuse_partition_beyond()");
-        long refused = refusals();
+        var refusal = sf.refuseUpdates("subscriber_replay_partitions", "new.replayed > 10");
         Subscriber first = sf.start(partitionedView(), PARTITIONED);
-        await().atMost(Duration.ofSeconds(20)).until(() -> refusals() >= refused + 3);
+        await().atMost(Duration.ofSeconds(20)).until(() -> refusal.count() >= 3);
         first.close();
         int appliedBefore = sf.appliedCount();
         assertThat(appliedBefore).as("some pages of the partitions, not all of the replay").isBetween(10, 30);
-        sql("drop trigger " + trigger + " on event_store.subscriber_replay_partitions");
+        refusal.close();
 
         Subscriber second = sf.start(partitionedView(), PARTITIONED);
         await().atMost(Duration.ofSeconds(30)).until(() -> second.status().await().indefinitely().state() == Subscriber.State.LIVE);
@@ -226,14 +216,5 @@ class ReplayPartitionsTest {
     private long partitions() {
         return fx.pool.preparedQuery("select count(*) from event_store.subscriber_replay_partitions where subscriber = $1")
                 .execute(Tuple.of(sf.subscriber)).await().indefinitely().iterator().next().getLong(0);
-    }
-
-    private static long refusals() {
-        return fx.pool.query("select case when is_called then last_value else 0 end from subscriber_test.partition_refusals").execute()
-                .await().indefinitely().iterator().next().getLong(0);
-    }
-
-    private static void sql(String statement) {
-        fx.pool.query(statement).execute().await().indefinitely();
     }
 }

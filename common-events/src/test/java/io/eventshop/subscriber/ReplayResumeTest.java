@@ -31,16 +31,10 @@ class ReplayResumeTest {
 
     static StoreFixture fx;
     SubscriberFixture sf;
-    private String trigger;
 
     @BeforeAll
     static void open() {
         fx = StoreFixture.open(16);
-        sql("create schema if not exists subscriber_test");
-        sql("create sequence if not exists subscriber_test.replay_refusals");
-        sql("create or replace function subscriber_test.refuse_replay_beyond() returns trigger language plpgsql as $$ begin"
-                + " perform nextval('subscriber_test.replay_refusals');"
-                + " raise exception 'test: the replay of % stops here', new.subscriber; end $$");
     }
 
     @AfterAll
@@ -51,12 +45,10 @@ class ReplayResumeTest {
     @BeforeEach
     void fixture() throws Exception {
         sf = new SubscriberFixture(fx);
-        trigger = "stop_" + sf.category.replace('-', '_');
     }
 
     @AfterEach
     void cleanUp() throws Exception {
-        sql("drop trigger if exists " + trigger + " on event_store.subscriber_checkpoints");
         sf.close();
     }
 
@@ -75,15 +67,12 @@ class ReplayResumeTest {
         assertThat(inStoreOrder.get(6).streamVersion()).as("the store hands out version 3 first").isEqualTo(3);
 
         // The replay stops after its first page: every later page's checkpoint is refused.
-        sql("create trigger " + trigger + " before update on event_store.subscriber_checkpoints for each row"
-                + " when (new.subscriber = '" + sf.subscriber + "' and new.replayed > 7)"
-                + " execute function subscriber_test.refuse_replay_beyond()");
-        long refused = refusals();
+        var refusal = sf.refuseUpdates("subscriber_checkpoints", "new.replayed > 7");
         Subscriber first = sf.start(sf.recordingView(), SMALL_PAGES);
-        await().atMost(Duration.ofSeconds(20)).until(() -> refusals() >= refused + 2);
+        await().atMost(Duration.ofSeconds(20)).until(() -> refusal.count() >= 2);
         first.close();
         assertThat(sf.applied().get(inverted.value())).as("repaired before version 3, in the first page").containsExactly(1, 2, 3);
-        sql("drop trigger " + trigger + " on event_store.subscriber_checkpoints");
+        refusal.close();
 
         Subscriber second = sf.start(sf.recordingView(), SMALL_PAGES);
         await().atMost(Duration.ofSeconds(20)).until(() -> second.status().await().indefinitely().state() == Subscriber.State.LIVE);
@@ -95,12 +84,4 @@ class ReplayResumeTest {
         return fx.store.readCategory(sf.category, Checkpoint.START, 100).await().indefinitely();
     }
 
-    private static long refusals() {
-        return fx.pool.query("select case when is_called then last_value else 0 end from subscriber_test.replay_refusals").execute()
-                .await().indefinitely().iterator().next().getLong(0);
-    }
-
-    private static void sql(String statement) {
-        fx.pool.query(statement).execute().await().indefinitely();
-    }
 }

@@ -256,6 +256,53 @@ final class SubscriberFixture implements AutoCloseable {
         }
     }
 
+    /**
+     * Until it is closed (the fixture closes it too), an update of a row of {@code table} (in {@code event_store}) that is
+     * this fixture's subscriber's and for which {@code when} holds of {@code new} fails: a replay stops there, as if its
+     * service had died after its last page that committed.
+     */
+    Refusal refuseUpdates(String table, String when) {
+        Refusal refusal = new Refusal(table, "refuse_" + category.replace('-', '_'));
+        sql("create sequence " + refusal.counter());
+        sql("create or replace function subscriber_test.refuse_update() returns trigger language plpgsql as $$ begin"
+                + " perform nextval(tg_argv[0]); raise exception 'test: % of % refused', tg_table_name, new.subscriber; end $$");
+        sql("create trigger " + refusal.name + " before update on event_store." + table + " for each row when (new.subscriber = '"
+                + subscriber + "' and " + when + ") execute function subscriber_test.refuse_update('" + refusal.counter() + "')");
+        running.add(refusal);
+        return refusal;
+    }
+
+    /** A trigger of {@link #refuseUpdates}. */
+    final class Refusal implements AutoCloseable {
+        private final String table;
+        private final String name;
+
+        private Refusal(String table, String name) {
+            this.table = table;
+            this.name = name;
+        }
+
+        private String counter() {
+            return "subscriber_test." + name;
+        }
+
+        /** Updates refused so far. */
+        long count() {
+            return fx.pool.query("select case when is_called then last_value else 0 end from " + counter()).execute()
+                    .await().indefinitely().iterator().next().getLong(0);
+        }
+
+        @Override
+        public void close() {
+            sql("drop trigger if exists " + name + " on event_store." + table);
+            sql("drop sequence if exists " + counter());
+        }
+    }
+
+    private void sql(String statement) {
+        fx.pool.query(statement).execute().await().indefinitely();
+    }
+
     @Override
     public void close() throws Exception {
         for (AutoCloseable closeable : running.reversed()) {
