@@ -25,7 +25,9 @@ import java.util.regex.Pattern;
  * meanwhile; it ends when {@code GET /analytics/sales} first answers (the view is marked ready once its subscriber
  * is live). Then analytics-service stops, so both baselines run the same processes.
  *
- * <p>{@code deploy/local/bench standup [SIZE] [--regenerate] [--rate ORDERS_PER_SECOND] [--baseline SECONDS] [--heap 1g]}.
+ * <p>{@code deploy/local/bench standup [SIZE] [--regenerate] [--rate ORDERS_PER_SECOND] [--baseline SECONDS] [--heap 1g]
+ * [--replay-max-rate EVENTS_PER_SECOND]}; the last bounds the new view's replay
+ * ({@code eventshop.subscriber.replay-max-rate}, unbounded by default).
  */
 public final class StandupBenchmark {
 
@@ -47,12 +49,15 @@ public final class StandupBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        BenchArgs arguments = BenchArgs.parse(List.of("--regenerate"), List.of("--rate", "--baseline", "--heap"));
+        BenchArgs arguments = BenchArgs.parse(List.of("--regenerate"), List.of("--rate", "--baseline", "--heap", "--replay-max-rate"));
         StoreSize size = arguments.size("20m");
         double rate = arguments.number("--rate", 100);
+        // The option, else the setting as the services would take it from the environment.
+        int replayMaxRate = (int) arguments.number("--replay-max-rate",
+                Double.parseDouble(System.getenv().getOrDefault("EVENTSHOP_SUBSCRIBER_REPLAY_MAX_RATE", "0")));
         System.out.printf("eventshop stand-up benchmark, %s, %d cores, %s; a new sales view over a generated store of %,d events,"
-                + " %.0f orders/s placed meanwhile%n", Instant.now(), Runtime.getRuntime().availableProcessors(), BenchArgs.load(),
-                size.events(), rate);
+                + " %.0f orders/s placed meanwhile; its replay %s%n", Instant.now(), Runtime.getRuntime().availableProcessors(),
+                BenchArgs.load(), size.events(), rate, replayMaxRate == 0 ? "unbounded" : String.format("at most %,d events/s", replayMaxRate));
         GeneratedStore generated = new GeneratedStore(RebuildBenchmark.DATABASE, size);
         generated.prepare(arguments.flag("--regenerate"), 1);
         Duration baseline = Duration.ofSeconds((long) arguments.number("--baseline",
@@ -70,7 +75,7 @@ public final class StandupBenchmark {
             try (load) {
                 warmUp(load);
                 horizons.add(phase(load, "baseline before", baseline));
-                StoodUp stoodUp = standUp(load, generated.events(), arguments.text("--heap", "1g"), horizons);
+                StoodUp stoodUp = standUp(load, generated.events(), arguments.text("--heap", "1g"), replayMaxRate, horizons);
                 deleteQueues(stoodUp.status());
                 standup = stoodUp.report();
                 horizons.add(phase(load, "baseline after", baseline));
@@ -147,13 +152,15 @@ public final class StandupBenchmark {
     }
 
     // From analytics-service's start to the first answer of its sales view; the load keeps running throughout.
-    private static StoodUp standUp(OrderLoad load, long generatedEvents, String heap, List<String> horizons) throws Exception {
+    private static StoodUp standUp(OrderLoad load, long generatedEvents, String heap, int replayMaxRate, List<String> horizons)
+            throws Exception {
         System.out.printf("stand-up: analytics-service starts with a brand-new sales view over %,d events%n", generatedEvents);
         load.phase("stand-up");
         long start = System.nanoTime();
         try (HorizonSampler horizon = HorizonSampler.start(RebuildBenchmark.DATABASE);
              RunningShop analytics = RunningShop.start(RebuildBenchmark.DATABASE, RebuildBenchmark.VHOST, false, List.of("analytics-service"),
-                     heap, Map.of("EVENTSHOP_VIEWS_ENABLED", "analytics.sales"))) {
+                     heap, Map.of("EVENTSHOP_VIEWS_ENABLED", "analytics.sales", "EVENTSHOP_SUBSCRIBER_REPLAY_MAX_RATE",
+                             Integer.toString(replayMaxRate)))) {
             stopOnExit(analytics);
             double started = (System.nanoTime() - start) / 1e9;
             String url = analytics.url("analytics-service");
