@@ -52,9 +52,12 @@ public final class StandupBenchmark {
         BenchArgs arguments = BenchArgs.parse(List.of("--regenerate"), List.of("--rate", "--baseline", "--heap", "--replay-max-rate"));
         StoreSize size = arguments.size("20m");
         double rate = arguments.number("--rate", 100);
-        // The option, else the setting as the services would take it from the environment.
-        int replayMaxRate = (int) arguments.number("--replay-max-rate",
-                Double.parseDouble(System.getenv().getOrDefault("EVENTSHOP_SUBSCRIBER_REPLAY_MAX_RATE", "0")));
+        // The option, else the setting as the services take it from the environment.
+        String bound = arguments.text("--replay-max-rate", System.getenv().getOrDefault("EVENTSHOP_SUBSCRIBER_REPLAY_MAX_RATE", "0"));
+        if (!bound.matches("\\d{1,9}")) {
+            throw new IllegalArgumentException("--replay-max-rate is a whole number of events a second (0: unbounded), was " + bound);
+        }
+        int replayMaxRate = Integer.parseInt(bound);
         System.out.printf("eventshop stand-up benchmark, %s, %d cores, %s; a new sales view over a generated store of %,d events,"
                 + " %.0f orders/s placed meanwhile; its replay %s%n", Instant.now(), Runtime.getRuntime().availableProcessors(),
                 BenchArgs.load(), size.events(), rate, replayMaxRate == 0 ? "unbounded" : String.format("at most %,d events/s", replayMaxRate));
@@ -167,7 +170,9 @@ public final class StandupBenchmark {
             long peak;
             double live = Double.NaN;
             try (MemorySampler memory = MemorySampler.start(analytics.pid("analytics-service"))) {
-                long deadline = System.nanoTime() + Duration.ofHours(6).toNanos();
+                // Six hours, or three times what the bound allows.
+                long deadline = System.nanoTime() + Math.max(Duration.ofHours(6).toNanos(),
+                        replayMaxRate == 0 ? 0 : 3 * generatedEvents / replayMaxRate * 1_000_000_000L);
                 long progress = System.nanoTime() + PROGRESS_EVERY.toNanos();
                 while (ShopClient.send(url + "/analytics/sales", "GET", ShopClient.ADMIN).statusCode() != 200) {
                     String status = Double.isNaN(live) ? RebuildBenchmark.request("GET", url + "/admin/subscribers/analytics.sales", 200) : "";
@@ -175,12 +180,12 @@ public final class StandupBenchmark {
                         live = (System.nanoTime() - start) / 1e9;
                     }
                     if (System.nanoTime() > progress && !status.isEmpty()) {
-                        progress += PROGRESS_EVERY.toNanos();
+                        progress = System.nanoTime() + PROGRESS_EVERY.toNanos();
                         System.out.printf("  %.0f s: %,d events replayed, peak resident memory so far %d MiB%n", (System.nanoTime() - start) / 1e9,
                                 replayed(status), memory.peak() >> 20);
                     }
                     if (System.nanoTime() > deadline) {
-                        throw new IllegalStateException("the new view did not answer within 6 hours");
+                        throw new IllegalStateException("the new view did not answer in time");
                     }
                     Thread.sleep(250);
                 }

@@ -194,7 +194,9 @@ final class Partitions {
                 return level(cursor, at) ? Ended.LEVEL : Ended.MOVED;
             }
             next = replay.readAhead(read, page.events().getLast().position());
-            pace.turn(page.events().size()); // one bound for the partitions together
+            if (!pace.turn(page.events().size(), () -> worker.running() && !stop.get())) { // one bound for the partitions together
+                return Ended.MOVED;
+            }
             state.begin(page.events(), page.overtakers());
             if (!pipeline.replay(cursor, at, page.events(), page.decoded(), state)) {
                 return Ended.MOVED;

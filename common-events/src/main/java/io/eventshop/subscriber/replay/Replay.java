@@ -101,7 +101,10 @@ public final class Replay {
         long waitingForReads = 0;
         long started = System.nanoTime();
         long lastReport = started;
-        LOG.infof("subscriber %s replays %s from %s%s", subscription.name(), category, checkpoint, pace.describe());
+        // Bounded up to the head as it is now; after it, what was appended meanwhile, unbounded, so that the replay ends.
+        Checkpoint boundedUntil = pace.bounded() ? store.head().await().atMost(Duration.ofMinutes(1)) : Checkpoint.START;
+        LOG.infof("subscriber %s replays %s from %s%s", subscription.name(), category, checkpoint,
+                pace.bounded() ? pace.describe() + " up to " + boundedUntil : "");
         Function<Checkpoint, Uni<List<StoredEvent>>> read = after -> store.readCategory(category, after, pageSize);
         CompletableFuture<Page> next = readAhead(read, checkpoint);
         while (worker.running()) {
@@ -114,7 +117,9 @@ public final class Replay {
                 return finish(category, checkpoint, null);
             }
             next = readAhead(read, page.events().getLast().position());
-            pace.turn(page.events().size());
+            if (!page.events().getFirst().position().isAfter(boundedUntil) && !pace.turn(page.events().size(), worker::running)) {
+                return false; // stopping
+            }
             state.begin(page.events(), page.overtakers());
             if (!pipeline.replay(ReplayCursor.of(category), checkpoint, page.events(), page.decoded(), state)) {
                 LOG.debugf("subscriber %s: the replay of %s moved on elsewhere; reloading", subscription.name(), category);

@@ -1,28 +1,30 @@
 package io.eventshop.subscriber.replay;
 
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
- * The most events a second one subscriber's replay applies here, its partitions together
+ * The most events a second one subscriber's replay reads and applies here, its partitions together
  * ({@code eventshop.subscriber.replay-max-rate}; 0: no bound). Unbounded, a replay takes what the cores and
- * Postgres give it, and on a machine it shares with the shop that is the shop's latency: on 2 cores a stand-up
- * of a new view raised orders' placed → confirmed p99 from 50 ms to 3–7.6 s (docs/benchmarks.md). A bound
- * trades a longer replay for a gentler one.
+ * Postgres give it, and on a machine it shares with the shop that is the shop's latency (docs/benchmarks.md).
+ * A bound trades a longer replay for a gentler one.
  *
- * <p>Each page takes its turn before it is applied and books the time its events are worth at the bound: the
- * first page goes at once, the rate holds over any stretch of pages, and an idle spell (a retry's back-off)
- * builds no credit for a burst afterwards. Replicas each keep their own bound.
+ * <p>Each page takes its turn before its transaction begins (never inside one: a wait there would hold locks
+ * and the store's horizon) and books the time its events are worth at the bound: the first page goes at once,
+ * the rate holds over any stretch of pages, and an idle spell (a retry's back-off) builds no credit for a burst
+ * afterwards. A page is applied at full speed: the bound holds on average over pages, not within one. The
+ * replay in store order is bounded up to the head it found when it began; what was appended after that is
+ * applied unbounded, so that a replay bounded below the rate the category grows still ends (DECISIONS 65).
  */
 final class ReplayPace {
+
+    private static final long STEP_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final double eventsPerSecond;
     private long next = System.nanoTime();
 
     /** @param eventsPerSecond the bound; 0 for none */
     ReplayPace(int eventsPerSecond) {
-        if (eventsPerSecond < 0) {
-            throw new IllegalArgumentException("a replay's bound is 0 (none) or a number of events a second, was " + eventsPerSecond);
-        }
         this.eventsPerSecond = eventsPerSecond;
     }
 
@@ -35,24 +37,29 @@ final class ReplayPace {
         return bounded() ? String.format(", at most %,.0f events/s", eventsPerSecond) : "";
     }
 
-    /** Waits for the turn of a page of {@code events}; returns early, with the thread's interrupt flag set, when interrupted. */
-    void turn(int events) {
+    /**
+     * Waits for the turn of a page of {@code events}, looking every 100 ms whether to go on.
+     *
+     * @return whether to go on: false when {@code goOn} turned false (stopping) or the thread was interrupted
+     */
+    boolean turn(int events, BooleanSupplier goOn) {
         if (!bounded()) {
-            return;
+            return true;
         }
-        long wait;
+        long turn;
         synchronized (this) {
             long now = System.nanoTime();
-            long turn = next - now > 0 ? next : now; // nanoTime's values compare by difference only
+            turn = next - now > 0 ? next : now; // nanoTime's values compare by difference only
             next = turn + (long) (events * 1e9 / eventsPerSecond);
-            wait = turn - now;
         }
-        if (wait > 0) {
-            try {
-                TimeUnit.NANOSECONDS.sleep(wait);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt(); // stopping: the caller's loop sees its worker stopped
+        try {
+            for (long wait = turn - System.nanoTime(); wait > 0 && goOn.getAsBoolean(); wait = turn - System.nanoTime()) {
+                TimeUnit.NANOSECONDS.sleep(Math.min(wait, STEP_NANOS));
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
+        return goOn.getAsBoolean();
     }
 }

@@ -72,8 +72,9 @@ public interface SubscriberConfig {
     /**
      * The most events a second one subscriber's replay applies in this process, its partitions together; 0 (the default)
      * for no bound. A replay otherwise takes all the cores and Postgres give it, which on a machine shared with the shop
-     * is the shop's latency while a new view is stood up (docs/benchmarks.md). The catch-up and live path that follow are
-     * not bounded. Each replica keeps its own bound.
+     * is the shop's latency while a new view is stood up (docs/benchmarks.md). Bounded: the pages up to the head the replay
+     * found when it began. Not bounded: what was appended after it (so the replay ends), the stream rows written at its end,
+     * the catch-up and the live path. Each replica keeps its own bound.
      */
     @WithDefault("0")
     int replayMaxRate();
