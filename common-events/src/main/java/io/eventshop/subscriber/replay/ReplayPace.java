@@ -13,8 +13,9 @@ import java.util.function.BooleanSupplier;
  * and the store's horizon) and books the time its events are worth at the bound: the first page goes at once,
  * the rate holds over any stretch of pages, and an idle spell (a retry's back-off) builds no credit for a burst
  * afterwards. A page is applied at full speed: the bound holds on average over pages, not within one. The
- * replay in store order is bounded up to the head it found when it began; what was appended after that is
- * applied unbounded, so that a replay bounded below the rate the category grows still ends (DECISIONS 65).
+ * partitions are bounded up to their bound, the replay in store order after them up to the head it found when
+ * it began; what was appended after that is applied unbounded, so that a replay bounded below the rate its
+ * category grows still ends (DECISIONS 65).
  */
 final class ReplayPace {
 

@@ -73,7 +73,8 @@ public interface SubscriberConfig {
      * The most events a second one subscriber's replay applies in this process, its partitions together; 0 (the default)
      * for no bound. A replay otherwise takes all the cores and Postgres give it, which on a machine shared with the shop
      * is the shop's latency while a new view is stood up (docs/benchmarks.md). Bounded: the pages up to the head the replay
-     * found when it began. Not bounded: what was appended after it (so the replay ends), the stream rows written at its end,
+     * (its partitions, then its part in store order) found when it began. Not bounded: what was appended after that head
+     * (so the replay ends), the stream rows written at its end,
      * the catch-up and the live path. Each replica keeps its own bound.
      */
     @WithDefault("0")
