@@ -2,7 +2,6 @@ package io.eventshop.bench;
 
 import io.eventshop.system.RunningShop;
 import io.eventshop.testing.LocalPostgres;
-import io.eventshop.testing.Tokens;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -54,7 +53,7 @@ final class OrderLoad implements AutoCloseable {
     private final RunningShop shop;
     private final List<String> skus;
     private final double rate;
-    private final String token = "Bearer " + Tokens.shopper("bench-load");
+    private final String token = ShopClient.bearer("bench-load", "shopper");
     private final ConcurrentLinkedQueue<Sent> sent = new ConcurrentLinkedQueue<>();
     private final Map<String, AtomicLong> failedByPhase = Collections.synchronizedMap(new HashMap<>());
     private final Map<String, long[]> phaseTimes = Collections.synchronizedMap(new HashMap<>());

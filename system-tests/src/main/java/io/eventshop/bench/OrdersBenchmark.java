@@ -7,7 +7,6 @@ import io.eventshop.store.StoreOptions;
 import io.eventshop.system.RunningShop;
 import io.eventshop.testing.LocalPostgres;
 import io.eventshop.testing.StoreFixture;
-import io.eventshop.testing.Tokens;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -112,7 +111,7 @@ public final class OrdersBenchmark {
         long end = start + run.toNanos();
         List<Thread> clients = new ArrayList<>();
         for (int c = 0; c < CLIENTS; c++) {
-            String token = "Bearer " + Tokens.shopper("bench-" + c);
+            String token = ShopClient.bearer("bench-" + c, "shopper");
             clients.add(Thread.ofVirtual().start(() -> {
                 while (System.nanoTime() < end) {
                     ShopClient.placeOrder(shop, token, skus);
@@ -142,7 +141,7 @@ public final class OrdersBenchmark {
         long next = System.nanoTime();
         long end = next + RUN.toNanos();
         List<Thread> inFlight = new ArrayList<>();
-        String token = "Bearer " + Tokens.shopper("bench-paced");
+        String token = ShopClient.bearer("bench-paced", "shopper");
         int sent = 0;
         while (System.nanoTime() < end) {
             inFlight.add(Thread.ofVirtual().start(() -> ShopClient.placeOrder(shop, token, skus)));

@@ -16,10 +16,18 @@ import java.util.concurrent.ThreadLocalRandom;
 /** The benchmarks' client of the running shop: its public HTTP API only, as a shopper or an admin. */
 final class ShopClient {
 
-    static final String ADMIN = "Bearer " + Tokens.admin("bench");
+    static final String ADMIN = bearer("bench", "admin");
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private ShopClient() {
+    }
+
+    /**
+     * A token valid for a day: a benchmark may run for hours (a 20 M stand-up's first run stopped with a 401 when the tests'
+     * 30-minute tokens expired).
+     */
+    static String bearer(String subject, String group) {
+        return "Bearer " + Tokens.sign(Tokens.claims(subject, group).expiresIn(Duration.ofDays(1)));
     }
 
     /** Adds {@code count} products with ample stock through inventory-service and waits until order-service's catalog has them. */
@@ -35,7 +43,7 @@ final class ShopClient {
         // Minutes, not seconds: the catalog follows the store below its horizon, which any long transaction on the
         // cluster holds back (a shared machine's other databases included).
         long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-        while (!get(shop.url("order-service") + "/products", "Bearer " + Tokens.shopper("bench")).contains(skus.getLast())) {
+        while (!get(shop.url("order-service") + "/products", bearer("bench", "shopper")).contains(skus.getLast())) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("the catalog did not get the products within 5 minutes");
             }
