@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Supplier;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -53,7 +54,7 @@ final class OrderLoad implements AutoCloseable {
     private final RunningShop shop;
     private final List<String> skus;
     private final double rate;
-    private final String token = ShopClient.bearer("bench-load", "shopper");
+    private final Supplier<String> token = ShopClient.bearer("bench-load", "shopper");
     private final ConcurrentLinkedQueue<Sent> sent = new ConcurrentLinkedQueue<>();
     private final Map<String, AtomicLong> failedByPhase = Collections.synchronizedMap(new HashMap<>());
     private final Map<String, long[]> phaseTimes = Collections.synchronizedMap(new HashMap<>());

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -111,7 +112,7 @@ public final class OrdersBenchmark {
         long end = start + run.toNanos();
         List<Thread> clients = new ArrayList<>();
         for (int c = 0; c < CLIENTS; c++) {
-            String token = ShopClient.bearer("bench-" + c, "shopper");
+            Supplier<String> token = ShopClient.bearer("bench-" + c, "shopper");
             clients.add(Thread.ofVirtual().start(() -> {
                 while (System.nanoTime() < end) {
                     ShopClient.placeOrder(shop, token, skus);
@@ -141,7 +142,7 @@ public final class OrdersBenchmark {
         long next = System.nanoTime();
         long end = next + RUN.toNanos();
         List<Thread> inFlight = new ArrayList<>();
-        String token = ShopClient.bearer("bench-paced", "shopper");
+        Supplier<String> token = ShopClient.bearer("bench-paced", "shopper");
         int sent = 0;
         while (System.nanoTime() < end) {
             inFlight.add(Thread.ofVirtual().start(() -> ShopClient.placeOrder(shop, token, skus)));

@@ -186,7 +186,7 @@ public final class RebuildBenchmark {
     static void awaitAnswer(String url, Duration within) throws Exception {
         long deadline = System.nanoTime() + within.toNanos();
         while (System.nanoTime() < deadline) {
-            if (ShopClient.send(url, "GET", ShopClient.ADMIN).statusCode() == 200) {
+            if (ShopClient.send(url, "GET", ShopClient.ADMIN.get()).statusCode() == 200) {
                 return;
             }
             Thread.sleep(250);
@@ -195,7 +195,7 @@ public final class RebuildBenchmark {
     }
 
     static String request(String method, String url, int expected) throws Exception {
-        HttpResponse<String> response = ShopClient.send(url, method, ShopClient.ADMIN);
+        HttpResponse<String> response = ShopClient.send(url, method, ShopClient.ADMIN.get());
         if (response.statusCode() != expected) {
             throw new IllegalStateException(method + " " + url + ": " + response.statusCode() + " " + response.body());
         }

@@ -202,7 +202,7 @@ public final class StandupBenchmark {
                 long deadline = System.nanoTime() + Math.max(Duration.ofHours(6).toNanos(),
                         replayMaxRate == 0 ? 0 : 3 * generatedEvents / replayMaxRate * 1_000_000_000L);
                 long progress = System.nanoTime() + PROGRESS_EVERY.toNanos();
-                while (ShopClient.send(url + "/analytics/sales", "GET", ShopClient.ADMIN).statusCode() != 200) {
+                while (ShopClient.send(url + "/analytics/sales", "GET", ShopClient.ADMIN.get()).statusCode() != 200) {
                     String status = Double.isNaN(live) ? RebuildBenchmark.request("GET", url + "/admin/subscribers/analytics.sales", 200) : "";
                     if (status.contains("\"state\":\"LIVE\"")) {
                         live = (System.nanoTime() - start) / 1e9;
