@@ -21,9 +21,10 @@ import java.util.regex.Pattern;
  * default) while a client places orders at a steady rate (100/s, open loop: {@link OrderLoad}). Phases, all under
  * that load: a warm-up (not counted), a baseline with no view being stood up, the stand-up, and a second baseline
  * as long as the first (a 20 M stand-up lasts most of an hour; a baseline that long would add only time). The
- * stand-up starts analytics-service with only the sales view and no trace of it in the database: a brand-new view, which fills itself from the whole store and then follows the orders placed
- * meanwhile; it ends when {@code GET /analytics/sales} first answers (the view is marked ready once its subscriber
- * is live). Then analytics-service stops, so both baselines run the same processes.
+ * stand-up starts analytics-service with only the sales view and no trace of it in the database: a brand-new view,
+ * which fills itself from the whole store and then follows the orders placed meanwhile; it ends when
+ * {@code GET /analytics/sales} first answers (the view is marked ready once its subscriber is live). Then
+ * analytics-service stops, so both baselines run the same processes.
  *
  * <p>{@code deploy/local/bench standup [SIZE] [--regenerate] [--rate ORDERS_PER_SECOND] [--baseline SECONDS] [--heap 1g]
  * [--replay-max-rate EVENTS_PER_SECOND]}; the last bounds the new view's replay
@@ -106,8 +107,8 @@ public final class StandupBenchmark {
         }
     }
 
-    // New reactors over a store of many millions first write a row per stream (state SEEDING; 12 minutes at 20 M on 2
-    // cores) and apply nothing meanwhile: orders placed then would pile up, and the warm-up would measure their backlog
+    // New reactors over a store of many millions first write a row per stream (state SEEDING; 10-12 minutes at 20 M on
+    // 2 cores) and apply nothing meanwhile: orders placed then would pile up, and the warm-up would measure their backlog
     // (a run at 20 M, 2026-12-03 17:10, never levelled). A one-time cost of deploying over a big store, not the stand-up's.
     private static void awaitLive(RunningShop shop, List<String> services) throws Exception {
         System.out.println("waiting for the services' subscribers to be live (new reactors write a row per stream first)");
