@@ -4,12 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.eventshop.events.order.OrderConfirmed;
-import io.eventshop.store.Checkpoint;
 import io.eventshop.store.StoredEvent;
 import io.eventshop.subscriber.runtime.Subscriber;
 import io.eventshop.subscriber.runtime.SubscriberOptions;
 import io.eventshop.testing.StoreFixture;
-import io.vertx.mutiny.sqlclient.Tuple;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,7 +70,7 @@ class ReplayMaxRateTest {
     @Test
     void a_subscriber_stopped_while_its_replay_waits_for_its_turn_stops_at_once() {
         sf.appendStreams(50, 2);
-        awaitReadable(100);
+        sf.awaitReadable(100);
         // Pages of 50 at 2 events a second: the second page's turn is 25 s away.
         Subscriber subscriber = sf.start(sf.recordingView(), BOUNDED.withReplayPartitions(1).withReplayMaxRate(2));
         await().atMost(Duration.ofSeconds(20)).until(() -> sf.appliedCount() == 50);
@@ -86,7 +84,7 @@ class ReplayMaxRateTest {
     @Test
     void what_was_appended_after_the_replay_began_is_applied_unbounded_so_a_replay_bounded_below_the_appends_ends() {
         List<StoredEvent> history = new ArrayList<>(sf.appendStreams(75, 2));
-        awaitReadable(150);
+        sf.awaitReadable(150);
         // Three pages of 50 at 10 events a second: after the first, 5 s each. Once the first is applied (the replay has
         // taken the head), 150 more are appended: unbounded, they take a moment; bounded, 15 s more.
         Subscriber subscriber = sf.start(sf.recordingView(), BOUNDED.withReplayPartitions(1).withReplayMaxRate(10));
@@ -107,12 +105,12 @@ class ReplayMaxRateTest {
 
     private void replaysNoFasterThanTheBound(Subscription view, SubscriberOptions options, boolean partitioned) {
         List<StoredEvent> history = sf.appendStreams(EVENTS / 2, 2);
-        awaitReadable(EVENTS);
+        sf.awaitReadable(EVENTS);
 
         long start = System.nanoTime();
         Subscriber subscriber = sf.start(view, options);
         if (partitioned) {
-            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20)).until(() -> partitions() > 0);
+            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20)).until(() -> sf.partitionRows() > 0);
         }
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> sf.appliedCount() == EVENTS);
         Duration took = Duration.ofNanos(System.nanoTime() - start);
@@ -120,16 +118,5 @@ class ReplayMaxRateTest {
         assertThat(took).as("%d events at most %d a second, in pages of 50", EVENTS, RATE).isGreaterThanOrEqualTo(AT_LEAST);
         assertThat(sf.applied()).as("every version once, in its stream's order").isEqualTo(SubscriberFixture.expected(history));
         await().atMost(Duration.ofSeconds(10)).until(() -> subscriber.status().await().indefinitely().state() == Subscriber.State.LIVE);
-    }
-
-    // Readers stop at the horizon, which any transaction of the server (another database's too) holds back.
-    private void awaitReadable(int events) {
-        await().atMost(Duration.ofSeconds(30)).until(() -> fx.store.readCategory(sf.category, Checkpoint.START, 2 * events)
-                .await().indefinitely().size() == events);
-    }
-
-    private long partitions() {
-        return fx.pool.preparedQuery("select count(*) from event_store.subscriber_replay_partitions where subscriber = $1")
-                .execute(Tuple.of(sf.subscriber)).await().indefinitely().iterator().next().getLong(0);
     }
 }

@@ -5,14 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import io.eventshop.events.StreamId;
 import io.eventshop.events.order.OrderConfirmed;
-import io.eventshop.store.Checkpoint;
 import io.eventshop.store.StoreTransaction;
 import io.eventshop.store.StoredEvent;
 import io.eventshop.subscriber.runtime.Subscriber;
 import io.eventshop.subscriber.runtime.SubscriberOptions;
 import io.eventshop.testing.StoreFixture;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Tuple;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,12 +74,12 @@ class ReplayPartitionsTest {
             }
         }
         history.addAll(overtaker());
-        awaitReadable(history.size());
+        sf.awaitReadable(history.size());
 
         // The first page applied waits until the test has appended after the partitions' bound.
         CompletableFuture<Void> appended = new CompletableFuture<>();
         Subscriber subscriber = sf.start(gatedView(appended), PARTITIONED);
-        await().atMost(Duration.ofSeconds(20)).until(() -> partitions() == 3);
+        await().atMost(Duration.ofSeconds(20)).until(() -> sf.partitionRows() == 3);
         for (StreamId stream : streams.subList(0, 10)) {
             history.addAll(sf.append(stream, SubscriberFixture.confirmations(1))); // version 4, after the bound
         }
@@ -93,13 +91,13 @@ class ReplayPartitionsTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> subscriber.status().await().indefinitely().state() == Subscriber.State.LIVE);
         assertThat(sf.applied()).as("every version once, in its stream's order").isEqualTo(SubscriberFixture.expected(history));
         assertThat(sf.deadLetters()).isEmpty();
-        assertThat(partitions()).as("the partitions end when merged").isZero();
+        assertThat(sf.partitionRows()).as("the partitions end when merged").isZero();
     }
 
     @Test
     void a_replica_replaying_in_store_order_gives_way_to_partitions_another_begins_and_no_event_is_applied_twice() {
         List<StoredEvent> history = new ArrayList<>(sf.appendStreams(60, 2));
-        awaitReadable(history.size());
+        sf.awaitReadable(history.size());
         // A replica configured with one partition replays in store order. Its first page waits, holding the category's
         // row, then fails once: its retry comes after a back-off, and meanwhile the other replica, which waited for that
         // row, begins a partitioned phase from the same checkpoint.
@@ -116,7 +114,7 @@ class ReplayPartitionsTest {
         Subscriber partitioned = sf.start(slowView(), PARTITIONED);
         await().atMost(Duration.ofSeconds(10)).until(this::waitingForTheCategoryRow);
         gate.complete(null);
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> partitions() == 3);
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> sf.partitionRows() == 3);
 
         await().atMost(Duration.ofSeconds(30)).until(() -> sf.appliedCount() >= history.size());
         for (Subscriber replica : List.of(inStoreOrder, partitioned)) {
@@ -142,10 +140,10 @@ class ReplayPartitionsTest {
                     .invoke(() -> held.complete(null)).chain(() -> Uni.createFrom().completionStage(release))).subscribeAsCompletionStage());
             held.join();
         }));
-        awaitReadable(history.size() - 2); // not versions 1 and 2 yet
+        sf.awaitReadable(history.size() - 2); // not versions 1 and 2 yet
 
         Subscriber subscriber = sf.start(slowView(), PARTITIONED);
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> partitions() == 3);
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> sf.partitionRows() == 3);
         // Versions 1 and 2 become readable while the partitions run: the replay in store order after the bound reads them.
         release.complete(null);
         holder.get().join();
@@ -161,7 +159,7 @@ class ReplayPartitionsTest {
     void a_replay_stopped_in_its_partitions_resumes_each_where_its_last_page_committed() {
         List<StoredEvent> history = new ArrayList<>(sf.appendStreams(40, 2));
         history.addAll(overtaker());
-        awaitReadable(history.size());
+        sf.awaitReadable(history.size());
 
         // Each partition stops after its second page: later pages of a partition are refused.
         var refusal = sf.refuseUpdates("subscriber_replay_partitions", "new.replayed > 10");
@@ -200,12 +198,6 @@ class ReplayPartitionsTest {
                 Uni.createFrom().completionStage(gate).chain(() -> sf.record(tx, event))).replayInPartitions().build();
     }
 
-    // Readers stop at the horizon, which any transaction of the server (another database's too) holds back.
-    private void awaitReadable(int events) {
-        await().atMost(Duration.ofSeconds(30)).until(() -> fx.store.readCategory(sf.category, Checkpoint.START, 1000).await().indefinitely()
-                .size() == events);
-    }
-
     // A session of this database waits for a row lock of the subscribers' checkpoints.
     private boolean waitingForTheCategoryRow() {
         return fx.pool.query("select exists (select 1 from pg_stat_activity where datname = current_database()"
@@ -213,8 +205,4 @@ class ReplayPartitionsTest {
                 .iterator().next().getBoolean(0);
     }
 
-    private long partitions() {
-        return fx.pool.preparedQuery("select count(*) from event_store.subscriber_replay_partitions where subscriber = $1")
-                .execute(Tuple.of(sf.subscriber)).await().indefinitely().iterator().next().getLong(0);
-    }
 }

@@ -1,5 +1,7 @@
 package io.eventshop.subscriber;
 
+import static org.awaitility.Awaitility.await;
+
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
@@ -11,6 +13,7 @@ import io.eventshop.events.codec.EventCodec;
 import io.eventshop.events.order.OrderConfirmed;
 import io.eventshop.relay.Relay;
 import io.eventshop.relay.RelayOptions;
+import io.eventshop.store.Checkpoint;
 import io.eventshop.store.ExpectedVersion;
 import io.eventshop.store.StoreTransaction;
 import io.eventshop.store.StoredEvent;
@@ -173,6 +176,21 @@ final class SubscriberFixture implements AutoCloseable {
         go.complete(null);
         versions.addAll(late.join());
         return versions;
+    }
+
+    /**
+     * Waits until the category's first {@code events} events (at most 1,000) are readable: readers stop at the horizon,
+     * which any transaction of the server (another database's too) holds back.
+     */
+    void awaitReadable(int events) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> fx.store.readCategory(category, Checkpoint.START, 1000).await().indefinitely()
+                .size() == events);
+    }
+
+    /** The fixture's subscriber's rows of a partitioned replay (common-events DECISIONS 64). */
+    long partitionRows() {
+        return fx.pool.preparedQuery("select count(*) from event_store.subscriber_replay_partitions where subscriber = $1")
+                .execute(Tuple.of(subscriber)).await().indefinitely().iterator().next().getLong(0);
     }
 
     /** {@code streams} new streams of {@code eachStream} confirmations each, appended one stream per transaction. */
