@@ -11,13 +11,16 @@ import io.eventshop.subscriber.runtime.Subscriber;
 import io.eventshop.subscriber.runtime.SubscriberOptions;
 import io.eventshop.testing.StoreFixture;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Tuple;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -99,22 +102,29 @@ class ReplayPartitionsTest {
         List<StoredEvent> history = new ArrayList<>(sf.appendStreams(60, 2));
         sf.awaitReadable(history.size());
         // A replica configured with one partition replays in store order. Its first page waits, holding the category's
-        // row, then fails once: its retry comes after a back-off, and meanwhile the other replica, which waited for that
-        // row, begins a partitioned phase from the same checkpoint.
+        // row, then fails once: it applies the page's events one by one at once, but the other replica, already queued
+        // for that row, takes it first and begins a partitioned phase from the same checkpoint.
         var entered = new CompletableFuture<Void>();
         var gate = new CompletableFuture<Void>();
         var failedOnce = new AtomicBoolean();
+        var holder = new AtomicInteger();
         Subscription firstTryFails = Subscription.view(sf.subscriber, sf.category).on(OrderConfirmed.class,
                 (StoreTransaction tx, Envelope<OrderConfirmed> event) -> failedOnce.get() ? sf.record(tx, event)
-                        : Uni.createFrom().voidItem().invoke(() -> entered.complete(null)).chain(() -> Uni.createFrom().completionStage(gate))
+                        : tx.connection().query("select pg_backend_pid()").execute().invoke(rows -> holder.set(rows.iterator().next().getInteger(0)))
+                                .invoke(() -> entered.complete(null)).chain(() -> Uni.createFrom().completionStage(gate))
                                 .invoke(() -> failedOnce.set(true)).chain(() -> Uni.createFrom().failure(new IllegalStateException("test: the first try fails"))))
                 .replayInPartitions().build();
         Subscriber inStoreOrder = sf.start(firstTryFails, PARTITIONED.withReplayPartitions(1));
         entered.orTimeout(10, TimeUnit.SECONDS).join();
         Subscriber partitioned = sf.start(slowView(), PARTITIONED);
-        await().atMost(Duration.ofSeconds(10)).until(this::waitingForTheCategoryRow);
+        await().atMost(Duration.ofSeconds(10)).until(() -> waitingForTheCategoryRowHeldBy(holder.get()));
         gate.complete(null);
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> sf.partitionRows() == 3);
+        try {
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> sf.partitionRows() == 3);
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError(e.getMessage() + "; in store order: " + inStoreOrder.status().await().indefinitely() + "; partitioned: "
+                    + partitioned.status().await().indefinitely() + sf.describe(), e); // a failure seen once in many runs, not understood
+        }
 
         await().atMost(Duration.ofSeconds(30)).until(() -> sf.appliedCount() >= history.size());
         for (Subscriber replica : List.of(inStoreOrder, partitioned)) {
@@ -199,10 +209,12 @@ class ReplayPartitionsTest {
     }
 
     // A session of this database waits for a row lock of the subscribers' checkpoints.
-    private boolean waitingForTheCategoryRow() {
-        return fx.pool.query("select exists (select 1 from pg_stat_activity where datname = current_database()"
-                + " and wait_event_type = 'Lock' and query like '%subscriber_checkpoints%for update%')").execute().await().indefinitely()
-                .iterator().next().getBoolean(0);
+    // A session waits to lock a checkpoint row that the transaction of backend {@code holder} holds: the other
+    // replica's, since nothing else of this test's locks one.
+    private boolean waitingForTheCategoryRowHeldBy(int holder) {
+        return fx.pool.preparedQuery("select exists (select 1 from pg_stat_activity where $1 = any(pg_blocking_pids(pid))"
+                + " and query like 'select category,%from event_store.subscriber_checkpoints%for update')").execute(Tuple.of(holder))
+                .await().indefinitely().iterator().next().getBoolean(0);
     }
 
 }

@@ -193,6 +193,22 @@ final class SubscriberFixture implements AutoCloseable {
                 .execute(Tuple.of(subscriber)).await().indefinitely().iterator().next().getLong(0);
     }
 
+
+    /** For a failure's message: the subscriber's checkpoint and partition rows, and the database's sessions at work. */
+    String describe() {
+        StringBuilder found = new StringBuilder();
+        Tuple named = Tuple.of(subscriber);
+        for (var rows : List.of(
+                fx.pool.preparedQuery("select category, global_position, replaying, finishing, replayed from event_store.subscriber_checkpoints"
+                        + " where subscriber = $1").execute(named),
+                fx.pool.preparedQuery("select partition, global_position, level, replayed from event_store.subscriber_replay_partitions"
+                        + " where subscriber = $1").execute(named),
+                fx.pool.query("select pid, state, wait_event_type, wait_event, pg_blocking_pids(pid), left(query, 120) from pg_stat_activity"
+                        + " where datname = current_database() and state <> 'idle' and pid <> pg_backend_pid()").execute())) {
+            rows.await().indefinitely().forEach(row -> found.append("\n  ").append(row.deepToString()));
+        }
+        return found.toString();
+    }
     /** {@code streams} new streams of {@code eachStream} confirmations each, appended one stream per transaction. */
     List<StoredEvent> appendStreams(int streams, int eachStream) {
         List<StoredEvent> all = new ArrayList<>();
