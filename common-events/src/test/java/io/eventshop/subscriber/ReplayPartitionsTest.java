@@ -208,9 +208,8 @@ class ReplayPartitionsTest {
                 Uni.createFrom().completionStage(gate).chain(() -> sf.record(tx, event))).replayInPartitions().build();
     }
 
-    // A session of this database waits for a row lock of the subscribers' checkpoints.
-    // A session waits to lock a checkpoint row that the transaction of backend {@code holder} holds: the other
-    // replica's, since nothing else of this test's locks one.
+    // A session waits to lock a checkpoint row that the transaction of backend holder holds: the other replica's,
+    // since nothing else of this test's locks one.
     private boolean waitingForTheCategoryRowHeldBy(int holder) {
         return fx.pool.preparedQuery("select exists (select 1 from pg_stat_activity where $1 = any(pg_blocking_pids(pid))"
                 + " and query like 'select category,%from event_store.subscriber_checkpoints%for update')").execute(Tuple.of(holder))

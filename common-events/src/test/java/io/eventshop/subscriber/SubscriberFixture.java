@@ -193,7 +193,6 @@ final class SubscriberFixture implements AutoCloseable {
                 .execute(Tuple.of(subscriber)).await().indefinitely().iterator().next().getLong(0);
     }
 
-
     /** For a failure's message: the subscriber's checkpoint and partition rows, and the database's sessions at work. */
     String describe() {
         StringBuilder found = new StringBuilder();
@@ -209,6 +208,7 @@ final class SubscriberFixture implements AutoCloseable {
         }
         return found.toString();
     }
+
     /** {@code streams} new streams of {@code eachStream} confirmations each, appended one stream per transaction. */
     List<StoredEvent> appendStreams(int streams, int eachStream) {
         List<StoredEvent> all = new ArrayList<>();
