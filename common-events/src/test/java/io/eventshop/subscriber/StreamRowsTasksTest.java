@@ -31,6 +31,7 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -211,7 +212,15 @@ class StreamRowsTasksTest {
 
         Subscriber second = sf.start(reactor, PAGES_OF_3, Subscription.Start.BEGINNING);
         int expected = before.size() + 2 * after.size() + live.size();
-        await().atMost(Duration.ofSeconds(30)).until(() -> appliedCount() == expected);
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> appliedCount() == expected);
+        } catch (ConditionTimeoutException e) {
+            // Seen in about one full run in three on 2026-12-04, not understood: say which streams differ.
+            Map<String, List<Integer>> odd = new LinkedHashMap<>(applications());
+            odd.values().removeIf(List.of(1, 2, 2, 3)::equals);
+            throw new AssertionError(e.getMessage() + "; applied " + appliedCount() + " of " + expected + "; streams not [1, 2, 2, 3]: "
+                    + odd + "; target " + target + sf.describe(), e);
+        }
         await().atMost(Duration.ofSeconds(10)).until(() -> state(second) == Subscriber.State.LIVE);
         Thread.sleep(500); // a late doorbell would apply nothing more
         Map<String, List<Integer>> versions = new LinkedHashMap<>();
